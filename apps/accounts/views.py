@@ -27,7 +27,7 @@ from apps.accounts.models import Address
 def register(request):
     if request.user.is_authenticated:
         return redirect("accounts:profile")
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_register(
@@ -59,7 +59,7 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your profile was saved."))
@@ -113,7 +113,7 @@ def address_list(request):
 @require_http_methods(["GET", "POST"])
 def address_edit(request, address_id=None):
     address = _own_address(request, address_id) if address_id else None
-    form = AddressForm(request.POST or None, instance=address, user=request.user)
+    form = AddressForm(request.POST if request.method == "POST" else None, instance=address, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The address was saved."))
