@@ -6,17 +6,24 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# Markers whose tests must not be skipped when the named variable is "1" (CI sets them).
+REQUIRED_MARKERS = {
+    "services": os.environ.get("REQUIRE_SERVICES") == "1",
+    "browser": os.environ.get("REQUIRE_BROWSER") == "1",
+}
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """With REQUIRE_SERVICES=1 a skipped service test is a failure: CI must run them all."""
+    """A skipped test of a required marker is a failure: CI must run them all."""
     outcome = yield
     report = outcome.get_result()
-    if REQUIRE_SERVICES and report.skipped and item.get_closest_marker("services"):
-        report.outcome = "failed"
-        report.longrepr = f"service test skipped with REQUIRE_SERVICES=1: {report.longrepr}"
+    if not report.skipped:
+        return
+    for marker, required in REQUIRED_MARKERS.items():
+        if required and item.get_closest_marker(marker):
+            report.outcome = "failed"
+            report.longrepr = f"{marker} test skipped although it is required: {report.longrepr}"
 
 
 @pytest.fixture(autouse=True)
