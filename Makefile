@@ -34,9 +34,12 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# Django's deployment checks under production settings, with the services production has.
 check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=shop.example.com $(PY) manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=shop.example.com REDIS_URL=redis://127.0.0.1:6379/0 \
+	CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// EMAIL_URL=smtp+tls://shop:secret@smtp.example.com:587 \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 messages: install
 	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore '*/tests/*' --no-obsolete

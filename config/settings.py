@@ -190,16 +190,21 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Keep Django's LOGGING (JSON lines in production) in workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "core.relay_outbox", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=5.0)},
     "purge-idempotency-keys": {"task": "core.purge_idempotency_keys", "schedule": 60 * 60},
+    "purge-delivered-events": {"task": "core.purge_delivered_events", "schedule": 60 * 60 * 6},
 }
 # Outbox rows dispatched per relay round, and how long a Idempotency-Key is kept.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=60 * 60 * 24)
+# Published outbox rows and handler receipts are kept this long, then purged.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=14)
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

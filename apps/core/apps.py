@@ -9,4 +9,4 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Register the relay task in every process (web too), so the on-commit
         # nudge finds it by name; Celery's own autodiscovery runs only in workers.
-        from apps.core import tasks  # noqa: F401
+        from apps.core import checks, tasks  # noqa: F401

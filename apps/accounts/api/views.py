@@ -91,6 +91,9 @@ class LogoutApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'  # a bad refresh token is a 401, as on auth/token/refresh/
+
     @extend_schema(
         operation_id="auth_logout",
         summary="Sign out: revoke a refresh token",

@@ -85,6 +85,9 @@ def test_after_logout_the_refresh_token_is_refused(api_client, user):
 
     assert logout.status_code == 204
     assert refresh.status_code == 401
+    again = api_client.post("/api/v1/auth/logout/", {"refresh": pair["refresh"]}, format="json")
+    assert again.status_code == 401
+    assert again.json()["code"] == "token_not_valid"
     assert refresh.json()["code"] == "token_not_valid"
 
 
@@ -147,7 +150,9 @@ def test_user_a_gets_404_on_user_bs_address(auth_client, other_user):
     theirs = AddressFactory(user=other_user)
     url = f"/api/v1/addresses/{theirs.pk}/"
 
-    assert auth_client.get(url).status_code == 404
+    response = auth_client.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found.", "fields": {}}
     assert auth_client.patch(url, {"recipient": "Mallory"}, format="json").status_code == 404
     assert auth_client.delete(url).status_code == 404
     assert auth_client.get("/api/v1/addresses/").json()["results"] == []

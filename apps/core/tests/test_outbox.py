@@ -123,3 +123,25 @@ def test_relay_dispatches_in_order_and_skips_published_rows():
 def test_subscription_is_by_topic_string():
     assert outbox.subscribers(ThingHappened.topic) == ["core_tests.record_thing"]
     assert outbox.subscribers("nobody.listens.v1") == []
+
+
+def test_delivered_events_are_purged_after_the_retention_period():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.tasks import purge_delivered_events
+
+    with transaction.atomic():
+        old = outbox.publish(ThingHappened(thing_id=20))
+    with transaction.atomic():
+        fresh = outbox.publish(ThingHappened(thing_id=21))
+    long_ago = timezone.now() - timedelta(days=15)
+    OutboxMessage.objects.filter(pk=old.pk).update(published_at=long_ago)
+    ProcessedMessage.objects.filter(message_id=old.message_id).update(processed_at=long_ago)
+    pending = OutboxMessage.objects.create(topic="nobody.listens.v1", payload={})
+    OutboxMessage.objects.filter(pk=pending.pk).update(occurred_at=long_ago)
+
+    assert purge_delivered_events() == 2
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {fresh.pk, pending.pk}
+    assert list(ProcessedMessage.objects.values_list("message_id", flat=True)) == [fresh.message_id]
