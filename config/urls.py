@@ -10,10 +10,13 @@ admin.site.index_title = "Run the shop"
 
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
+    path("", include("apps.catalog.api.urls")),
+    path("", include("apps.inventory.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("apps.core.urls")),
+    path("", include("apps.catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("apps.accounts.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,0 +1,70 @@
+"""The product filters, shared by the storefront pages and the API (one definition)."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.catalog import selectors
+from apps.catalog.models import Brand, Category
+
+ORDERING_CHOICES = [
+    ("newest", _("Newest")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+    ("rating", _("Best rated")),
+    ("bestselling", _("Best selling")),
+]
+
+
+class ProductFilter(django_filters.FilterSet):
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug", method="filter_category", label=_("Category")
+    )
+    brand = django_filters.ModelMultipleChoiceFilter(
+        queryset=Brand.objects.all(), to_field_name="slug", field_name="brand", label=_("Brand")
+    )
+    min_price = django_filters.NumberFilter(
+        field_name="max_price", lookup_expr="gte", min_value=0, max_digits=12, decimal_places=2, label=_("Min price")
+    )
+    max_price = django_filters.NumberFilter(
+        field_name="min_price", lookup_expr="lte", min_value=0, max_digits=12, decimal_places=2, label=_("Max price")
+    )
+    in_stock = django_filters.BooleanFilter(field_name="in_stock", label=_("In stock only"), widget=forms.CheckboxInput)
+    value = django_filters.MultipleChoiceFilter(method="filter_values", label=_("Options"), choices=[])
+    search = django_filters.CharFilter(method="filter_search", max_length=100, label=_("Search"))
+    ordering = django_filters.ChoiceFilter(choices=ORDERING_CHOICES, method="filter_ordering", label=_("Sort by"))
+
+    class Meta:
+        fields = ["category", "brand", "min_price", "max_price", "in_stock", "value", "search", "ordering"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "attribute:value" slugs, e.g. colour:red; validated against what exists.
+        from apps.catalog.models import AttributeValue
+
+        self.filters["value"].extra["choices"] = [
+            (f"{attr}:{val}", f"{attr}:{val}")
+            for attr, val in AttributeValue.objects.values_list("attribute__slug", "slug")
+        ]
+
+    def filter_category(self, queryset, name, category):
+        return selectors.products_in_category(queryset, category) if category else queryset
+
+    def filter_values(self, queryset, name, values):
+        grouped: dict[str, list[str]] = {}
+        for pair in values:
+            attribute, _, value = pair.partition(":")
+            grouped.setdefault(attribute, []).append(value)
+        return selectors.products_with_values(queryset, grouped)
+
+    def filter_search(self, queryset, name, text):
+        return selectors.products_matching(queryset, text)
+
+    def filter_ordering(self, queryset, name, ordering):
+        return queryset  # applied last, in `qs`, so it also covers the default
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return selectors.products_ordered(queryset, data.get("ordering"), searching=bool(data.get("search")))

@@ -1,0 +1,133 @@
+"""Stock use cases. The rules that must never break live here and in the database:
+
+- reserve with one conditional UPDATE per SKU (`... WHERE on_hand >= reserved + qty`),
+  SKUs in id order so that two orders never wait on each other's rows (no deadlock);
+- paying commits a reservation, cancelling or a timeout releases it;
+- every change writes a StockMovement row and publishes StockChanged (and StockLow
+  when the available units cross the SKU's threshold), in the same transaction.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F
+
+from apps.core.observability import business_log
+from apps.core.outbox import publish
+from apps.inventory.domain.events import StockChanged, StockLow
+from apps.inventory.domain.exceptions import InvalidQuantity, OutOfStock, ReservationMissing, StockWouldGoNegative
+from apps.inventory.models import Stock, StockMovement
+
+Lines = Iterable[tuple[int, int]]  # (sku_id, quantity)
+
+
+def stock_reserve(*, lines: Lines, reference: str) -> None:
+    """Reserve every line or none (OutOfStock names the first SKU that is short)."""
+    with transaction.atomic():
+        for sku_id, qty in _ordered(lines):
+            claimed = Stock.objects.filter(sku_id=sku_id, on_hand__gte=F("reserved") + qty).update(
+                reserved=F("reserved") + qty, version=F("version") + 1
+            )
+            if not claimed:
+                raise OutOfStock(sku_id)
+            _moved(sku_id, on_hand=0, reserved=qty, reason=StockMovement.Reason.RESERVE, reference=reference)
+            _announce(sku_id, available_change=-qty)
+
+
+def stock_commit(*, lines: Lines, reference: str) -> None:
+    """A paid order's reservation leaves the warehouse: on hand and reserved both drop."""
+    with transaction.atomic():
+        for sku_id, qty in _ordered(lines):
+            done = Stock.objects.filter(sku_id=sku_id, reserved__gte=qty).update(
+                on_hand=F("on_hand") - qty, reserved=F("reserved") - qty, version=F("version") + 1
+            )
+            if not done:
+                raise ReservationMissing()
+            _moved(sku_id, on_hand=-qty, reserved=-qty, reason=StockMovement.Reason.COMMIT, reference=reference)
+            _announce(sku_id, available_change=0)
+
+
+def stock_release(*, lines: Lines, reference: str) -> None:
+    """A cancelled or expired order gives its reserved units back."""
+    with transaction.atomic():
+        for sku_id, qty in _ordered(lines):
+            done = Stock.objects.filter(sku_id=sku_id, reserved__gte=qty).update(
+                reserved=F("reserved") - qty, version=F("version") + 1
+            )
+            if not done:
+                raise ReservationMissing()
+            _moved(sku_id, on_hand=0, reserved=-qty, reason=StockMovement.Reason.RELEASE, reference=reference)
+            _announce(sku_id, available_change=qty)
+
+
+def stock_adjust(
+    *,
+    sku_id: int,
+    delta: int,
+    reason: str = StockMovement.Reason.ADJUST,
+    reference: str = "",
+    note: str = "",
+    actor=None,
+) -> Stock:
+    """Change units on hand (a count, goods received, returns). Never below what is reserved."""
+    if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0:
+        raise InvalidQuantity()
+    with transaction.atomic():
+        Stock.objects.get_or_create(sku_id=sku_id)
+        done = Stock.objects.filter(sku_id=sku_id, on_hand__gte=F("reserved") - delta).update(
+            on_hand=F("on_hand") + delta, version=F("version") + 1
+        )
+        if not done:
+            raise StockWouldGoNegative()
+        _moved(sku_id, on_hand=delta, reserved=0, reason=reason, reference=reference, note=note, actor=actor)
+        stock = _announce(sku_id, available_change=delta)
+    business_log("stock_adjusted", sku_id=sku_id, delta=delta, reason=reason, actor_id=getattr(actor, "pk", None))
+    return stock
+
+
+def stock_set_threshold(*, sku_id: int, threshold: int) -> Stock:
+    with transaction.atomic():
+        stock, _ = Stock.objects.select_for_update().get_or_create(sku_id=sku_id)
+        stock.low_stock_threshold = threshold
+        stock.save(update_fields=["low_stock_threshold", "updated_at"])
+    return stock
+
+
+def _ordered(lines: Lines) -> list[tuple[int, int]]:
+    """Merge lines of the same SKU and sort by SKU id (the lock order)."""
+    totals: Counter[int] = Counter()
+    for sku_id, qty in lines:
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            raise InvalidQuantity()
+        totals[int(sku_id)] += qty
+    return sorted(totals.items())
+
+
+def _moved(sku_id, *, on_hand, reserved, reason, reference, note="", actor=None) -> None:
+    StockMovement.objects.create(
+        sku_id=sku_id,
+        delta_on_hand=on_hand,
+        delta_reserved=reserved,
+        reason=reason,
+        reference=reference,
+        note=note,
+        actor=actor,
+    )
+
+
+def _announce(sku_id: int, *, available_change: int) -> Stock:
+    stock = Stock.objects.get(sku_id=sku_id)
+    publish(
+        StockChanged(
+            sku_id=sku_id,
+            on_hand=stock.on_hand,
+            reserved=stock.reserved,
+            available=stock.available,
+            version=stock.version,
+        )
+    )
+    before = stock.available - available_change
+    if stock.available <= stock.low_stock_threshold < before:
+        publish(StockLow(sku_id=sku_id, available=stock.available, threshold=stock.low_stock_threshold))
+    return stock
