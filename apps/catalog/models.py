@@ -234,3 +234,6 @@ class Purchase(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "product"], name="purchase_once")]
+
+    def __str__(self):
+        return f"{self.user_id} bought {self.product_id}"
