@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.catalog import views as catalog_views
+
 admin.site.site_header = "Shop back office"
 admin.site.site_title = "Shop back office"
 admin.site.index_title = "Run the shop"
@@ -15,6 +17,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", catalog_views.home, name="home"),
     path("", include("apps.core.urls")),
     path("", include("apps.catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

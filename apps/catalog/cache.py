@@ -1,13 +1,17 @@
 """What the catalog keeps in the cache, and how it is thrown away.
 
-- A product page's data lives under a per-product key, deleted when anything of that
-  product changes (product, SKU, price, image, stock, reviews).
+- A product page's data lives under a per-product key that carries the product's cache
+  version; anything that changes the product (product, SKU, price, image, stock,
+  reviews) bumps the version. A reader that loaded the old rows just before the
+  commit can only write them under the old version's key, which nobody reads again.
 - Listings (home, category, search) carry a generation number in their keys; a change
   that can move a product in or out of a list, or change a price shown in it, bumps the
   generation, so every listing key changes at once.
-Invalidation runs after commit, so a reader can never re-cache the old row between the
-delete and the commit.
+Versions start from the clock, so a version key lost from the cache (evicted, or Redis
+restarted) starts again above every number used before. Bumps run after commit.
 """
+
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -18,20 +22,28 @@ _GENERATION_KEY = "catalog:listing-generation"
 
 
 def product_key(product_id: int) -> str:
-    return f"catalog:product:{product_id}"
+    return f"catalog:product:{product_id}:v{_current(_product_version_key(product_id))}"
+
+
+def _product_version_key(product_id: int) -> str:
+    return f"catalog:product-version:{product_id}"
 
 
 def listing_key(name: str, *parts) -> str:
-    generation = cache.get(_GENERATION_KEY)
-    if generation is None:
-        cache.add(_GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(_GENERATION_KEY, 1)
-    return ":".join(["catalog:listing", str(generation), name, *(str(p) for p in parts)])
+    return ":".join(["catalog:listing", str(_current(_GENERATION_KEY)), name, *(str(p) for p in parts)])
+
+
+def _current(key: str) -> int:
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key) or 0
+    return version
 
 
 def invalidate_product(product_id: int, *, listings: bool = True) -> None:
     def drop():
-        cache.delete(product_key(product_id))
+        _bump(_product_version_key(product_id))
         if listings:
             _bump_generation()
 
@@ -43,7 +55,11 @@ def invalidate_listings() -> None:
 
 
 def _bump_generation() -> None:
+    _bump(_GENERATION_KEY)
+
+
+def _bump(key: str) -> None:
     try:
-        cache.incr(_GENERATION_KEY)
-    except ValueError:
-        cache.add(_GENERATION_KEY, 2, timeout=None)
+        cache.incr(key)
+    except ValueError:  # never set, or evicted: a fresh clock value is above every old one
+        cache.add(key, time.time_ns(), timeout=None)

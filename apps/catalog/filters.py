@@ -21,7 +21,7 @@ class ProductFilter(django_filters.FilterSet):
         queryset=Category.objects.all(), to_field_name="slug", method="filter_category", label=_("Category")
     )
     brand = django_filters.ModelMultipleChoiceFilter(
-        queryset=Brand.objects.all(), to_field_name="slug", field_name="brand", label=_("Brand")
+        queryset=Brand.objects.all(), to_field_name="slug", field_name="brand__slug", label=_("Brand")
     )
     min_price = django_filters.NumberFilter(
         field_name="max_price", lookup_expr="gte", min_value=0, max_digits=12, decimal_places=2, label=_("Min price")
@@ -29,7 +29,9 @@ class ProductFilter(django_filters.FilterSet):
     max_price = django_filters.NumberFilter(
         field_name="min_price", lookup_expr="lte", min_value=0, max_digits=12, decimal_places=2, label=_("Max price")
     )
-    in_stock = django_filters.BooleanFilter(field_name="in_stock", label=_("In stock only"), widget=forms.CheckboxInput)
+    in_stock = django_filters.BooleanFilter(
+        method="filter_in_stock", label=_("In stock only"), widget=forms.CheckboxInput
+    )
     value = django_filters.MultipleChoiceFilter(method="filter_values", label=_("Options"), choices=[])
     search = django_filters.CharFilter(method="filter_search", max_length=100, label=_("Search"))
     ordering = django_filters.ChoiceFilter(choices=ORDERING_CHOICES, method="filter_ordering", label=_("Sort by"))
@@ -49,6 +51,10 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_category(self, queryset, name, category):
         return selectors.products_in_category(queryset, category) if category else queryset
+
+    def filter_in_stock(self, queryset, name, only_in_stock):
+        # An unticked box (or no parameter) means every product, not only those out of stock.
+        return queryset.filter(in_stock=True) if only_in_stock else queryset
 
     def filter_values(self, queryset, name, values):
         grouped: dict[str, list[str]] = {}

@@ -4,6 +4,7 @@ Each function is one transaction and keeps the product's read-model fields (pric
 range, in stock, rating, search text) and the cache in step with the change.
 """
 
+import dataclasses
 import io
 import os
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from apps.catalog import cache as catalog_cache
 from apps.catalog.domain.events import ProductPublished
@@ -54,7 +55,10 @@ MEDIUM_SIZE = (800, 800)
 
 def category_create(*, name: str, parent: Category | None = None, slug: str = "", description: str = "") -> Category:
     fields = {"name": name, "slug": slug or unique_slug(Category, name), "description": description}
-    category = parent.add_child(**fields) if parent else Category.add_root(**fields)
+    if parent is None:
+        category = Category.objects.add_root(create_kwargs=fields)
+    else:
+        category = Category.objects.add_child(parent, create_kwargs=fields)
     catalog_cache.invalidate_listings()
     return category
 
@@ -204,7 +208,9 @@ def product_refresh(*, product: Product, invalidate: bool = True) -> None:
     prices = active.aggregate(low=Min("price"), high=Max("price"))
     in_stock = active.filter(stock_available__gt=0).exists()
     brand_name = product.brand.name if product.brand_id else ""
-    document = " ".join([product.name, brand_name, product.category.name, product.description]).lower()
+    parts = [product.name, brand_name, product.category.name, product.description]
+    # Whitespace collapsed (and no gap for a missing brand), so phrases match as typed.
+    document = " ".join(" ".join(parts).split()).lower()
     Product.objects.filter(pk=product.pk).update(
         min_price=prices["low"], max_price=prices["high"], in_stock=in_stock, search_document=document
     )
@@ -219,31 +225,12 @@ def product_refresh(*, product: Product, invalidate: bool = True) -> None:
 
 def product_image_add(*, product: Product, upload, alt: str = "", position: int | None = None) -> ProductImage:
     """Validate an upload with Pillow and store it with its thumbnails (made once, here)."""
-    if upload.size > IMAGE_MAX_BYTES:
-        raise ImageTooLarge()
-    data = upload.read()
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
-            width, height = probe.size
-            if width * height > IMAGE_MAX_PIXELS:
-                raise ImageTooLarge()
-            probe.verify()
-        picture = Image.open(io.BytesIO(data))
-        picture.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidImage() from exc
-    if image_format not in IMAGE_FORMATS:
-        raise InvalidImage()
-
-    stem = os.path.splitext(os.path.basename(getattr(upload, "name", "") or "image"))[0][:40] or "image"
+    checked = product_image_check(upload=upload)
     with transaction.atomic():
         if position is None:
             position = product.images.count()
         image = ProductImage(product=product, alt=alt[:200], position=position)
-        image.image.save(f"{stem}.{image_format.lower()}", ContentFile(data), save=False)
-        image.thumbnail.save(f"{stem}-thumb.webp", _resized(picture, THUMBNAIL_SIZE), save=False)
-        image.medium.save(f"{stem}-medium.webp", _resized(picture, MEDIUM_SIZE), save=False)
+        _image_files_store(image=image, checked=checked)
         image.save()
         catalog_cache.invalidate_product(product.pk)
     return image
@@ -331,4 +318,207 @@ def product_sales_add(*, product_quantities: dict[int, int]) -> None:
     """Best-selling order: orders report units sold as they are paid."""
     for product_id, quantity in product_quantities.items():
         Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)
+    catalog_cache.invalidate_listings()
+
+
+# --- api/admin ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckedImage:
+    """An upload that passed product_image_check: its bytes, format and decoded picture."""
+
+    data: bytes
+    format: str
+    picture: Image.Image
+    stem: str
+
+
+def product_image_check(*, upload) -> CheckedImage:
+    """The one image rule (JPEG, PNG or WebP; at most IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS).
+
+    The API and the admin's image form call it to report a bad file before anything is
+    stored; product_image_add and product_image_replace call it again on what they store.
+    """
+    if upload.size > IMAGE_MAX_BYTES:
+        raise ImageTooLarge()
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            width, height = probe.size
+            if width * height > IMAGE_MAX_PIXELS:
+                raise ImageTooLarge()
+            probe.verify()
+        picture = Image.open(io.BytesIO(data))
+        picture.load()
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge() from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidImage() from exc
+    if image_format not in IMAGE_FORMATS:
+        raise InvalidImage()
+    # Phone photos store their rotation in EXIF; the resized copies must stand upright.
+    picture = ImageOps.exif_transpose(picture)
+    stem = os.path.splitext(os.path.basename(getattr(upload, "name", "") or "image"))[0][:40] or "image"
+    return CheckedImage(data=data, format=image_format, picture=picture, stem=stem)
+
+
+def _image_files_store(*, image: ProductImage, checked: CheckedImage) -> None:
+    """Put the original, the thumbnail and the medium size on `image` (not saved yet)."""
+    name = f"{checked.stem}.{checked.format.lower()}"
+    # A named ContentFile: Django reads width and height from the content it is given,
+    # and skips that (leaving them None) for a nameless one.
+    image.image.save(name, ContentFile(checked.data, name=name), save=False)
+    image.thumbnail.save(f"{checked.stem}-thumb.webp", _resized(checked.picture, THUMBNAIL_SIZE), save=False)
+    image.medium.save(f"{checked.stem}-medium.webp", _resized(checked.picture, MEDIUM_SIZE), save=False)
+
+
+def product_image_replace(*, image: ProductImage, upload) -> ProductImage:
+    """A new file for an existing image row; the old files go once the change is committed."""
+    checked = product_image_check(upload=upload)
+    storage = image.image.storage
+    # From the row, not the instance: a form may already have put the new upload on it.
+    stored = ProductImage.objects.filter(pk=image.pk).values_list("image", "thumbnail", "medium").get()
+    old_names = [name for name in stored if name]
+    with transaction.atomic():
+        _image_files_store(image=image, checked=checked)
+        image.save()
+        transaction.on_commit(lambda: [storage.delete(name) for name in old_names])
+        catalog_cache.invalidate_product(image.product_id)
+    return image
+
+
+def product_image_update(*, image: ProductImage, alt: str, position: int) -> ProductImage:
+    with transaction.atomic():
+        image.alt = alt[:200]
+        image.position = position
+        image.save(update_fields=["alt", "position"])
+        catalog_cache.invalidate_product(image.product_id)
+    return image
+
+
+def attribute_values_get_or_create(*, names: dict[str, str]) -> list[AttributeValue]:
+    """{"colour": "Red", "size": "M"} -> the values, creating attributes and values not seen yet."""
+    return [attribute_value_get_or_create(attribute=attribute, value=value) for attribute, value in names.items()]
+
+
+def sku_create_with_values(*, product: Product, values: dict[str, str], **fields) -> SKU:
+    """sku_create with attribute values given by name; new names are created with the SKU or not at all."""
+    with transaction.atomic():
+        return sku_create(product=product, attribute_values=attribute_values_get_or_create(names=values), **fields)
+
+
+def sku_update_with_values(*, sku: SKU, values: dict[str, str] | None = None, **fields) -> SKU:
+    with transaction.atomic():
+        attribute_values = attribute_values_get_or_create(names=values) if values is not None else None
+        return sku_update(sku=sku, attribute_values=attribute_values, **fields)
+
+
+def sku_combinations_check(*, value_sets: Iterable[Iterable[AttributeValue]]) -> None:
+    """The SKUs of one product, as their value sets: one value per attribute, no two alike."""
+    seen: set[frozenset[int]] = set()
+    for values in value_sets:
+        values = list(values)
+        if len({v.attribute_id for v in values}) != len(values):
+            raise InvalidSkuAttributes()
+        combination = frozenset(v.pk for v in values)
+        if combination in seen:
+            raise DuplicateCombination()
+        seen.add(combination)
+
+
+def product_sku_values_set(*, product: Product, values_by_sku: dict[SKU, list[AttributeValue]]) -> None:
+    """Give several SKUs of a product their attribute values at once.
+
+    The combination rule is checked on the end state, so swapping values between two
+    SKUs (as a back-office form may) is not refused half way through.
+    """
+    with transaction.atomic():
+        current = {
+            sku.pk: list(sku.attribute_values.all())
+            for sku in product.skus.prefetch_related("attribute_values").order_by("id")
+        }
+        for sku, values in values_by_sku.items():
+            current[sku.pk] = list(values)
+        sku_combinations_check(value_sets=current.values())
+        for sku, values in values_by_sku.items():
+            sku.attribute_values.set(values)
+        product_refresh(product=product)
+
+
+def product_save(*, product: Product) -> Product:
+    """Save a product whose editable fields a back-office form has set, new or not.
+
+    Status and the read-model fields are not among them: they change only through the
+    services above, and the read model is recomputed here.
+    """
+    with transaction.atomic():
+        product.full_clean(exclude=["status"])
+        product.save()
+        product_refresh(product=product)
+    return product
+
+
+def product_delete(*, product: Product) -> None:
+    """Delete a product with its SKUs, images (and their files) and reviews."""
+    with transaction.atomic():
+        storage = ProductImage._meta.get_field("image").storage
+        names = [
+            name
+            for image in product.images.all()
+            for name in (image.image.name, image.thumbnail.name, image.medium.name)
+            if name
+        ]
+        product_id = product.pk
+        product.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        catalog_cache.invalidate_product(product_id)
+
+
+def brand_save(*, brand: Brand) -> Brand:
+    """Save a brand edited in the back office; its products' search text carries its name."""
+    with transaction.atomic():
+        brand.full_clean()
+        brand.save()
+        for product in Product.objects.filter(brand=brand).select_related("brand", "category"):
+            product_refresh(product=product, invalidate=False)
+        catalog_cache.invalidate_listings()
+    return brand
+
+
+def category_products_refresh(*, category: Category) -> None:
+    """After a category is renamed or moved: its products' search text, and every listing."""
+    with transaction.atomic():
+        for product in Product.objects.filter(category=category).select_related("brand", "category"):
+            product_refresh(product=product, invalidate=False)
+        catalog_cache.invalidate_listings()
+
+
+def attribute_products_invalidate(*, attribute: Attribute) -> None:
+    """After an attribute or its values change: the pages of products that show them."""
+    product_ids = SKU.objects.filter(attribute_values__attribute=attribute).values_list("product_id", flat=True)
+    for product_id in set(product_ids):
+        catalog_cache.invalidate_product(product_id, listings=False)
+    catalog_cache.invalidate_listings()
+
+
+def brand_delete(*, brand: Brand) -> None:
+    """Only a brand without products can go (products protect theirs)."""
+    with transaction.atomic():
+        brand.delete()
+        catalog_cache.invalidate_listings()
+
+
+def category_delete(*, category: Category) -> None:
+    """Delete a category and its subtree; only possible while none of them has products."""
+    with transaction.atomic():
+        category.delete()
+        catalog_cache.invalidate_listings()
+
+
+def category_tree_changed() -> None:
+    """After a node moved: listings by category cover other subtrees now."""
     catalog_cache.invalidate_listings()

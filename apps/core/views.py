@@ -12,11 +12,6 @@ from kombu import Connection
 logger = logging.getLogger(__name__)
 
 
-@require_safe
-def home(request):
-    return render(request, "core/home.html")
-
-
 @never_cache
 @require_safe
 def healthz(request):

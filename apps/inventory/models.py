@@ -4,6 +4,27 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+class StockQuerySet(models.QuerySet):
+    """Stock levels as queries: the same rules as Stock.is_sold_out and Stock.is_low."""
+
+    def sold_out(self):
+        return self.filter(on_hand__lte=F("reserved"))
+
+    def not_sold_out(self):
+        return self.filter(on_hand__gt=F("reserved"))
+
+    def low(self):
+        """At or below the low-stock threshold, sold out included (where StockLow fires)."""
+        return self.filter(on_hand__lte=F("reserved") + F("low_stock_threshold"))
+
+    def running_low(self):
+        """Low, but some units can still be bought."""
+        return self.low().not_sold_out()
+
+    def above_threshold(self):
+        return self.filter(on_hand__gt=F("reserved") + F("low_stock_threshold"))
+
+
 class Stock(models.Model):
     """Units of one SKU: on hand, and reserved by unpaid orders. The database keeps
     reserved <= on_hand and both >= 0, whatever the code does."""
@@ -17,6 +38,8 @@ class Stock(models.Model):
     version = models.BigIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = StockQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("stock")
         verbose_name_plural = _("stock")
@@ -27,11 +50,20 @@ class Stock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.sku_id}: {self.available}/{self.on_hand}"
+        return f"{self.sku}: {self.available}/{self.on_hand}"
 
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.available <= 0
+
+    @property
+    def is_low(self) -> bool:
+        """At or below the threshold, sold out included: the level StockLow announces."""
+        return self.available <= self.low_stock_threshold
 
 
 class StockMovement(models.Model):

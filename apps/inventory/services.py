@@ -21,6 +21,12 @@ from apps.inventory.models import Stock, StockMovement
 
 Lines = Iterable[tuple[int, int]]  # (sku_id, quantity)
 
+# The reasons staff give for changing units on hand (admin, API).
+STAFF_REASONS = frozenset({StockMovement.Reason.ADJUST, StockMovement.Reason.RECEIVE, StockMovement.Reason.RETURN})
+# The largest change the staff forms accept at once: a slip of the keyboard (an extra
+# digit or five) must not reach the database's integer limit.
+MAX_ADJUSTMENT = 1_000_000
+
 
 def stock_reserve(*, lines: Lines, reference: str) -> None:
     """Reserve every line or none (OutOfStock names the first SKU that is short)."""
@@ -70,8 +76,16 @@ def stock_adjust(
     note: str = "",
     actor=None,
 ) -> Stock:
-    """Change units on hand (a count, goods received, returns). Never below what is reserved."""
+    """Change units on hand (a count, goods received, returns). Never below what is reserved.
+
+    Received and returned goods only ever add units; a count (`adjust`) goes either way.
+    """
+    if reason not in STAFF_REASONS:
+        # reserve/commit/release have their own use cases, which keep `reserved` in step.
+        raise ValueError(f"stock_adjust takes one of {sorted(STAFF_REASONS)}, not {reason!r}")
     if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0:
+        raise InvalidQuantity()
+    if delta < 0 and reason != StockMovement.Reason.ADJUST:
         raise InvalidQuantity()
     with transaction.atomic():
         Stock.objects.get_or_create(sku_id=sku_id)

@@ -1,33 +1,23 @@
 """Staff roles as groups, with the permissions of this app's models.
 
-Later apps add their models' permissions to these groups in migrations of their own
-The group names are the contract: "Operations",
-"Customer Service", "Finance".
+Later apps grant their models' permissions to these groups in migrations of their own
+(apps.core.role_permissions). The group names are the contract: "Operations",
+"Customer Service", "Finance". Superusers are the administrators.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+from apps.core import role_permissions
+
 ROLE_PERMISSIONS = {
-    "Operations": (),
-    "Customer Service": ("accounts.view_user", "accounts.view_address", "accounts.view_pointsentry"),
-    "Finance": ("accounts.view_pointsentry",),
+    "Operations": [],
+    "Customer Service": ["view_user", "view_address", "view_pointsentry"],
+    "Finance": ["view_pointsentry"],
 }
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally made after migrate; make them now so they can be granted.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, permissions in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for dotted in permissions:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    role_permissions.grant(apps, "accounts", ROLE_PERMISSIONS)
 
 
 def remove_roles(apps, schema_editor):

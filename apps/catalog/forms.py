@@ -1,0 +1,22 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.catalog.models import Review
+
+RATING_CHOICES = [
+    (5, _("5 stars: excellent")),
+    (4, _("4 stars: good")),
+    (3, _("3 stars: fair")),
+    (2, _("2 stars: poor")),
+    (1, _("1 star: bad")),
+]
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(label=_("Rating"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect)
+    title = forms.CharField(label=_("Title"), max_length=Review._meta.get_field("title").max_length, required=False)
+    body = forms.CharField(
+        label=_("Your review"),
+        max_length=Review._meta.get_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
