@@ -11,6 +11,7 @@ Versions start from the clock, so a version key lost from the cache (evicted, or
 restarted) starts again above every number used before. Bumps run after commit.
 """
 
+import logging
 import time
 
 from django.core.cache import cache
@@ -19,6 +20,8 @@ from django.db import transaction
 PRODUCT_TTL = 60 * 60
 LISTING_TTL = 10 * 60
 _GENERATION_KEY = "catalog:listing-generation"
+
+logger = logging.getLogger(__name__)
 
 
 def product_key(product_id: int) -> str:
@@ -47,11 +50,11 @@ def invalidate_product(product_id: int, *, listings: bool = True) -> None:
         if listings:
             _bump_generation()
 
-    transaction.on_commit(drop)
+    transaction.on_commit(drop, robust=True)
 
 
 def invalidate_listings() -> None:
-    transaction.on_commit(_bump_generation)
+    transaction.on_commit(_bump_generation, robust=True)
 
 
 def _bump_generation() -> None:
@@ -63,3 +66,7 @@ def _bump(key: str) -> None:
         cache.incr(key)
     except ValueError:  # never set, or evicted: a fresh clock value is above every old one
         cache.add(key, time.time_ns(), timeout=None)
+    except Exception:
+        # The change is committed; a cache that is down must not turn it into an error.
+        # Entries written before the outage expire within their TTL.
+        logger.exception("catalog cache invalidation of %s failed", key)

@@ -1,7 +1,6 @@
 """The product filters, shared by the storefront pages and the API (one definition)."""
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog import selectors
@@ -14,6 +13,9 @@ ORDERING_CHOICES = [
     ("rating", _("Best rated")),
     ("bestselling", _("Best selling")),
 ]
+
+
+IN_STOCK_ONLY = ("true", "1", "on")
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -29,8 +31,11 @@ class ProductFilter(django_filters.FilterSet):
     max_price = django_filters.NumberFilter(
         field_name="min_price", lookup_expr="lte", min_value=0, max_digits=12, decimal_places=2, label=_("Max price")
     )
-    in_stock = django_filters.BooleanFilter(
-        method="filter_in_stock", label=_("In stock only"), widget=forms.CheckboxInput
+    # "true"/"1"/"on" (a ticked box) keeps products in stock; "false"/"0"/absent lists all.
+    in_stock = django_filters.ChoiceFilter(
+        method="filter_in_stock",
+        label=_("In stock only"),
+        choices=[(v, v) for v in ("true", "1", "on", "false", "0")],
     )
     value = django_filters.MultipleChoiceFilter(method="filter_values", label=_("Options"), choices=[])
     search = django_filters.CharFilter(method="filter_search", max_length=100, label=_("Search"))
@@ -52,9 +57,8 @@ class ProductFilter(django_filters.FilterSet):
     def filter_category(self, queryset, name, category):
         return selectors.products_in_category(queryset, category) if category else queryset
 
-    def filter_in_stock(self, queryset, name, only_in_stock):
-        # An unticked box (or no parameter) means every product, not only those out of stock.
-        return queryset.filter(in_stock=True) if only_in_stock else queryset
+    def filter_in_stock(self, queryset, name, value):
+        return queryset.filter(in_stock=True) if value in IN_STOCK_ONLY else queryset
 
     def filter_values(self, queryset, name, values):
         grouped: dict[str, list[str]] = {}

@@ -290,13 +290,20 @@ def storefront_product(*, slug: str) -> dict:
     """
     slug_key = catalog_cache.listing_key("product-id", _digest(slug))
     product_id = cache.get(slug_key)
-    data = cache.get(catalog_cache.product_key(product_id)) if product_id else None
-    if data is not None:
-        return data
-    product = product_for_page(slug=slug)
-    data = _product_page_data(product)
-    cache.set(catalog_cache.product_key(product.pk), data, catalog_cache.PRODUCT_TTL)
-    cache.set(slug_key, product.pk, catalog_cache.LISTING_TTL)
+    if product_id is None:
+        product_id = (
+            Product.objects.filter(slug=slug, status=Product.Status.PUBLISHED).values_list("pk", flat=True).first()
+        )
+        if product_id is None:
+            raise Product.DoesNotExist(slug)
+        cache.set(slug_key, product_id, catalog_cache.LISTING_TTL)
+    # The key is taken before the rows are read: if a save commits in between, its
+    # version bump makes this (possibly old) data land under a key nobody reads again.
+    key = catalog_cache.product_key(product_id)
+    data = cache.get(key)
+    if data is None:
+        data = _product_page_data(product_for_page(slug=slug))
+        cache.set(key, data, catalog_cache.PRODUCT_TTL)
     return data
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.catalog import selectors, services
 from apps.catalog.domain.exceptions import AlreadyReviewed, ReviewNotAllowed
-from apps.catalog.filters import ORDERING_CHOICES, ProductFilter
+from apps.catalog.filters import IN_STOCK_ONLY, ORDERING_CHOICES, ProductFilter
 from apps.catalog.forms import ReviewForm
 from apps.catalog.models import Category, Product
 from apps.core.domain.money import format_money
@@ -103,7 +103,7 @@ def _product_list(request, *, template, scope, data, products, candidates, conte
             "values": data.getlist("value"),
             "min_price": data.get("min_price", ""),
             "max_price": data.get("max_price", ""),
-            "in_stock": product_filter.form["in_stock"].value(),
+            "in_stock": product_filter.form["in_stock"].value() in IN_STOCK_ONLY,
             "ordering": data.get("ordering", ""),
         },
         "page": page,

@@ -966,3 +966,12 @@ def test_nul_characters_are_refused_before_they_reach_the_database(api_client, t
     assert detail.status_code == reviews.status_code == 404
     assert created.status_code == 400
     assert list(created.json()["fields"]) == ["category"]
+
+
+def test_in_stock_takes_true_or_false_and_refuses_anything_else(api_client):
+    assert api_client.get("/api/v1/products/?in_stock=0").status_code == 200
+    assert api_client.get("/api/v1/products/?in_stock=true").status_code == 200
+    response = api_client.get("/api/v1/products/?in_stock=banana")
+
+    assert response.status_code == 400
+    assert "in_stock" in response.json()["fields"]

@@ -431,3 +431,22 @@ def test_deleting_a_product_removes_its_image_files(product, settings, django_ca
 
     assert not Product.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_a_save_still_succeeds_when_the_cache_is_down(product, django_capture_on_commit_callbacks):
+    from django.test import override_settings
+
+    sku = services.sku_create(product=product, code="TEA-1", price="99.00")
+    redis_down = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+
+    with override_settings(CACHES=redis_down), django_capture_on_commit_callbacks(execute=True):
+        services.sku_update(sku=sku, price="88.00")
+
+    sku.refresh_from_db()
+    assert sku.price == Decimal("88.00")

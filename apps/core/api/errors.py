@@ -41,6 +41,9 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         data = response.data
         fields = data if isinstance(data, dict) else {"non_field_errors": data}
+        if "__all__" in fields:  # model-level errors (constraints) from full_clean()
+            fields = {**fields, "non_field_errors": fields["__all__"]}
+            del fields["__all__"]
         response.data = error_body("invalid", gettext("Invalid input."), fields)
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
