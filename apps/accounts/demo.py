@@ -9,7 +9,7 @@ ADMIN_EMAIL = "admin@example.com"
 CUSTOMER_EMAIL = "customer@example.com"
 
 
-def seed(*, stdout) -> list[str]:
+def seed(*, stdout, **options) -> list[str]:
     admin_password = os.environ.get("DEMO_ADMIN_PASSWORD", "shop-admin-2026")
     customer_password = os.environ.get("DEMO_CUSTOMER_PASSWORD", "shop-customer-2026")
 

@@ -11,6 +11,7 @@ Versions start from the clock, so a version key lost from the cache (evicted, or
 restarted) starts again above every number used before. Bumps run after commit.
 """
 
+import hashlib
 import logging
 import time
 
@@ -42,6 +43,11 @@ def _current(key: str) -> int:
         cache.add(key, time.time_ns(), timeout=None)
         version = cache.get(key) or 0
     return version
+
+
+def digest(*parts) -> str:
+    """A short, key-safe stand-in for free text (search words, filter values) in cache keys."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def invalidate_product(product_id: int, *, listings: bool = True) -> None:

@@ -1,6 +1,9 @@
 """The product filters, shared by the storefront pages and the API (one definition)."""
 
+import re
+
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog import selectors
@@ -16,6 +19,32 @@ ORDERING_CHOICES = [
 
 
 IN_STOCK_ONLY = ("true", "1", "on")
+VALUE_PATTERN = re.compile(r"^[-\w]+:[-\w]+$")
+MAX_VALUES = 20
+
+
+class AttributeValuesField(forms.Field):
+    """Repeated `attribute:value` slugs (colour:red). Checked by shape only: a value that
+    does not exist matches no product, so the list is empty, and no query is spent on
+    validating it (this filter is built on every list request)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        return [str(item) for item in (value if isinstance(value, list | tuple) else [value])]
+
+    def validate(self, values):
+        super().validate(values)
+        if len(values) > MAX_VALUES:
+            raise forms.ValidationError(_("Choose at most %(max)d options.") % {"max": MAX_VALUES})
+        if any(not VALUE_PATTERN.match(item) for item in values):
+            raise forms.ValidationError(_("Options look like attribute:value, for example colour:red."))
+
+
+class AttributeValuesFilter(django_filters.Filter):
+    field_class = AttributeValuesField
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -37,22 +66,12 @@ class ProductFilter(django_filters.FilterSet):
         label=_("In stock only"),
         choices=[(v, v) for v in ("true", "1", "on", "false", "0")],
     )
-    value = django_filters.MultipleChoiceFilter(method="filter_values", label=_("Options"), choices=[])
+    value = AttributeValuesFilter(method="filter_values", label=_("Options"))
     search = django_filters.CharFilter(method="filter_search", max_length=100, label=_("Search"))
     ordering = django_filters.ChoiceFilter(choices=ORDERING_CHOICES, method="filter_ordering", label=_("Sort by"))
 
     class Meta:
         fields = ["category", "brand", "min_price", "max_price", "in_stock", "value", "search", "ordering"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # "attribute:value" slugs, e.g. colour:red; validated against what exists.
-        from apps.catalog.models import AttributeValue
-
-        self.filters["value"].extra["choices"] = [
-            (f"{attr}:{val}", f"{attr}:{val}")
-            for attr, val in AttributeValue.objects.values_list("attribute__slug", "slug")
-        ]
 
     def filter_category(self, queryset, name, category):
         return selectors.products_in_category(queryset, category) if category else queryset

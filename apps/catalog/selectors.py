@@ -1,7 +1,5 @@
 """Catalog reads. Lists take a fixed number of queries however many products they show."""
 
-import hashlib
-
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -124,11 +122,6 @@ LISTING_PAGE_SIZE = 24
 HOME_SECTION_SIZE = 8
 
 
-def _digest(*parts) -> str:
-    """A short, key-safe stand-in for free text (search words, filter values) in cache keys."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-
 def storefront_categories() -> list[dict]:
     """Every category in tree order, from one query (cached): the menu, breadcrumbs, category pages."""
     key = catalog_cache.listing_key("categories")
@@ -208,7 +201,7 @@ def product_cards(products) -> list[dict]:
 
 def storefront_listing_key(*, scope: tuple, query: dict[str, list[str]]) -> str:
     """The cache identity of a filtered list: where it is (a category, search words) and what was asked."""
-    return _digest(scope, sorted((name, sorted(values)) for name, values in query.items()))
+    return catalog_cache.digest(scope, sorted((name, sorted(values)) for name, values in query.items()))
 
 
 def storefront_listing_page(*, listing: str, queryset: QuerySet[Product], page_number) -> tuple[Page, list[dict]]:
@@ -230,7 +223,7 @@ def storefront_listing_page(*, listing: str, queryset: QuerySet[Product], page_n
 
 def storefront_facets(*, scope: tuple, queryset: QuerySet[Product]) -> dict:
     """What the filter sidebar offers for a list before its filters: brands, price range, attribute values."""
-    key = catalog_cache.listing_key("facets", _digest(scope))
+    key = catalog_cache.listing_key("facets", catalog_cache.digest(scope))
     facets = cache.get(key)
     if facets is not None:
         return facets
@@ -288,7 +281,7 @@ def storefront_product(*, slug: str) -> dict:
 
     Product.DoesNotExist when there is no published product with this slug.
     """
-    slug_key = catalog_cache.listing_key("product-id", _digest(slug))
+    slug_key = catalog_cache.listing_key("product-id", catalog_cache.digest(slug))
     product_id = cache.get(slug_key)
     if product_id is None:
         product_id = (

@@ -194,7 +194,7 @@ def sku_stock_sync(*, sku_id: int, available: int, version: int) -> bool:
         )
         if not updated:
             return False
-        product = Product.objects.get(skus__pk=sku_id)
+        product = Product.objects.select_related("brand", "category").get(skus__pk=sku_id)
         was_in_stock = product.in_stock
         product_refresh(product=product, invalidate=False)
         # A count that changes without crossing zero only touches the product page.

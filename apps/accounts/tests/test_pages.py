@@ -208,8 +208,8 @@ def test_createsuperuser_with_email_works(monkeypatch):
 
 
 def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", products=0)
+    call_command("seed_demo", products=0)
 
     output = capsys.readouterr().out
     assert output.count("admin@example.com / shop-admin-2026") == 2

@@ -4,6 +4,7 @@ Public lists use the storefront's ProductFilter, so the shop pages and the API f
 alike. Staff writes call the catalog services and are checked by model permissions.
 """
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.catalog import cache as catalog_cache
 from apps.catalog import selectors, services
 from apps.catalog.api.permissions import PublicReadStaffWrite, StaffChange
 from apps.catalog.api.serializers import (
@@ -58,7 +60,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 # The API's documentation of ProductFilter parameters whose type cannot be read from it:
-# `value` gets its choices per request, `brand` is matched on the brand's slug.
+# `value` is a repeated attribute:value string, `brand` is matched on the brand's slug.
 extend_schema_field(OpenApiTypes.STR)(ProductFilter.base_filters["value"])
 extend_schema_field(OpenApiTypes.STR)(ProductFilter.base_filters["brand"])
 
@@ -139,9 +141,20 @@ class ProductViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         _refuse_nul_characters(request)
-        products = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(products)
-        return self.get_paginated_response(ProductListItemOutput(page, many=True, context={"request": request}).data)
+        # The whole page is cached under the listing generation, which every change that
+        # can move a product in or out of a list, or change what a card shows, bumps.
+        # Absolute URLs (images, next/previous) depend on the host, so it is in the key.
+        key = catalog_cache.listing_key(
+            "api-products", catalog_cache.digest(request.build_absolute_uri("/"), sorted(request.query_params.lists()))
+        )
+        data = cache.get(key)
+        if data is None:
+            products = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(products)
+            items = ProductListItemOutput(page, many=True, context={"request": request}).data
+            data = self.get_paginated_response(items).data
+            cache.set(key, data, catalog_cache.LISTING_TTL)
+        return Response(data)
 
     @extend_schema(
         operation_id="products_retrieve",

@@ -235,7 +235,7 @@ def test_value_filter_takes_attribute_value_slugs(api_client, tea):
         ("ordering=cheapest", "ordering"),
         ("category=no-such-category", "category"),
         ("brand=no-such-brand", "brand"),
-        ("value=colour:plaid", "value"),
+        ("value=plaid", "value"),
     ],
 )
 def test_invalid_filter_values_are_a_400_naming_the_field(api_client, tea, query, field):
@@ -975,3 +975,29 @@ def test_in_stock_takes_true_or_false_and_refuses_anything_else(api_client):
 
     assert response.status_code == 400
     assert "in_stock" in response.json()["fields"]
+
+
+def test_an_attribute_value_that_does_not_exist_matches_nothing(api_client):
+    response = api_client.get("/api/v1/products/?value=colour:plaid")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_the_product_list_is_served_from_the_cache_until_a_product_changes(
+    api_client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from apps.catalog import services
+    from apps.catalog.tests.factories import CategoryFactory, published_product
+
+    product = published_product(name="Cached Cup", category=CategoryFactory())
+    api_client.get("/api/v1/products/")
+
+    with django_assert_num_queries(0):
+        cached = api_client.get("/api/v1/products/")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sku_update(sku=product.skus.first(), price="12.34")
+    fresh = api_client.get("/api/v1/products/")
+
+    assert [item["min_price"] for item in cached.json()["results"]] != ["12.34"]
+    assert [item["min_price"] for item in fresh.json()["results"]] == ["12.34"]

@@ -145,3 +145,16 @@ def test_delivered_events_are_purged_after_the_retention_period():
     assert purge_delivered_events() == 2
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {fresh.pk, pending.pk}
     assert list(ProcessedMessage.objects.values_list("message_id", flat=True)) == [fresh.message_id]
+
+
+def test_a_transaction_publishing_many_events_runs_the_relay_once(monkeypatch):
+    runs = []
+    real_relay = outbox.relay_pending
+    monkeypatch.setattr(outbox, "relay_pending", lambda **kw: runs.append(1) or real_relay(**kw))
+
+    with transaction.atomic():
+        for thing_id in range(5):
+            outbox.publish(ThingHappened(thing_id=thing_id))
+
+    assert len(runs) == 1
+    assert sorted(p["thing_id"] for p in handlers_for_tests.received) == [0, 1, 2, 3, 4]
