@@ -4,9 +4,6 @@ Screenshots of each page at phone and desktop widths go to test-artifacts/.
 """
 
 import io
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -17,11 +14,10 @@ from PIL import Image, ImageDraw
 
 from apps.catalog import services
 from apps.inventory.services import stock_adjust
+from tests.browser.support import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -33,32 +29,6 @@ def media(request, path):
 # This module is also the live server's URLconf: the shop's URLs plus the uploaded
 # pictures, which the shop itself serves only with DEBUG on.
 urlpatterns = [re_path(r"^media/(?P<path>.*)$", media), path("", include("config.urls"))]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("needs Chromium (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM
-    # calls are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
