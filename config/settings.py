@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.catalog",
     "apps.inventory",
+    "apps.promotions",
+    "apps.cart",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.inventory.api.urls")),
+    path("", include("apps.promotions.api.urls")),
+    path("", include("apps.cart.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +24,7 @@ urlpatterns = [
     path("", include("apps.catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("apps.accounts.urls")),
+    path("cart/", include("apps.cart.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
