@@ -154,6 +154,11 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 
+# Cart store: "redis" (a hash per cart) or "database"; Redis when REDIS_URL is set.
+CART_BACKEND = env.str("CART_BACKEND", default="redis" if REDIS_URL else "database")
+# Points a customer earns per whole yuan paid.
+POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=1)
+
 # Reviews only from customers who bought the product (switched on with orders).
 REVIEWS_REQUIRE_PURCHASE = env.bool("REVIEWS_REQUIRE_PURCHASE", default=False)
 
