@@ -28,10 +28,11 @@ def test_products_zero_seeds_accounts_and_the_catalog_skeleton_only():
 
     assert User.objects.count() == 2
     assert (Category.objects.count(), Brand.objects.count(), Product.objects.count()) == (46, 20, 0)
-    assert output.splitlines()[-3:] == [
+    assert output.splitlines()[-4:] == [
         "Demo data is ready.",
         "  Admin:    admin@example.com / shop-admin-2026   (back office: /admin/)",
         "  Customer: customer@example.com / shop-customer-2026",
+        "  Coupons: WELCOME20 (¥20 off over ¥100), SAVE10 (10% off, at most ¥50)",
     ]
 
 
@@ -69,7 +70,7 @@ def test_apps_are_seeded_in_installed_apps_order_each_timed_at_verbosity_2():
     output = seed_demo(products=0, verbosity=2)
 
     timed = [line.split(":")[0] for line in output.splitlines() if line.endswith(" s")]
-    assert timed == ["accounts", "catalog", "inventory"]
+    assert timed == ["accounts", "catalog", "inventory", "promotions"]
 
 
 def test_a_negative_product_count_is_refused():
