@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.promotions",
     "apps.cart",
+    "apps.orders",
 ]
 
 MIDDLEWARE = [
