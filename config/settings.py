@@ -157,6 +157,8 @@ LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 
 # Cart store: "redis" (a hash per cart) or "database"; Redis when REDIS_URL is set.
 CART_BACKEND = env.str("CART_BACKEND", default="redis" if REDIS_URL else "database")
+# Seconds a placed order waits for payment before it is cancelled (stock and coupon released).
+ORDER_PAYMENT_TIMEOUT = env.int("ORDER_PAYMENT_TIMEOUT", default=30 * 60)
 # Points a customer earns per whole yuan paid.
 POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=1)
 
@@ -214,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "core.relay_outbox", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=5.0)},
     "purge-idempotency-keys": {"task": "core.purge_idempotency_keys", "schedule": 60 * 60},
     "purge-delivered-events": {"task": "core.purge_delivered_events", "schedule": 60 * 60 * 6},
+    "purge-guest-carts": {"task": "cart.purge_expired_guest_carts", "schedule": 60 * 60 * 24},
+    "orders-expire-unpaid": {"task": "orders.expire_unpaid", "schedule": 60},
 }
 # Outbox rows dispatched per relay round, and how long a Idempotency-Key is kept.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)

@@ -1,6 +1,16 @@
 """Accounts' front door for the apps to its right."""
 
+from apps.accounts.models import Address
 from apps.accounts.selectors import points_balance
 from apps.accounts.services import points_record, user_register
 
-__all__ = ["points_balance", "points_record", "user_register"]
+__all__ = ["address_snapshot", "points_balance", "points_record", "user_register"]
+
+
+def address_snapshot(*, user_id: int, address_id: int) -> dict | None:
+    """The user's own address as plain values (orders copy it), or None if it is not theirs."""
+    return (
+        Address.objects.filter(pk=address_id, user_id=user_id)
+        .values("recipient", "phone", "province", "city", "district", "street", "postcode")
+        .first()
+    )

@@ -1,0 +1,39 @@
+import dataclasses
+from decimal import Decimal
+
+from apps.core.domain.events import DomainEvent
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderPlaced(DomainEvent):
+    topic = "orders.order_placed.v1"
+
+    order_id: int
+    number: str
+    user_id: int
+    total: Decimal
+    coupon_code: str | None
+    lines: list  # [{"sku_id", "product_id", "quantity", "unit_price"}]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderCancelled(DomainEvent):
+    topic = "orders.order_cancelled.v1"
+
+    order_id: int
+    number: str
+    user_id: int
+    reason: str  # "customer" or "payment_timeout"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderCompleted(DomainEvent):
+    """catalog.record_purchase reads user_id, product_ids and number (who may review)."""
+
+    topic = "orders.order_completed.v1"
+
+    order_id: int
+    number: str
+    user_id: int
+    product_ids: list[int]
+    total: Decimal

@@ -1,0 +1,241 @@
+"""Order use cases. Each runs in one transaction: lock, change state, publish the event.
+
+Placing an order prices, reserves stock, redeems the coupon and writes the order in the
+same transaction, so a failure anywhere (out of stock, a coupon used up meanwhile)
+leaves no trace: no order, no reservation, no coupon use.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts import public as accounts_public
+from apps.catalog import public as catalog_public
+from apps.core.domain.money import ZERO
+from apps.core.observability import business_log
+from apps.core.outbox import publish
+from apps.inventory import public as inventory_public
+from apps.orders.domain import exceptions
+from apps.orders.domain.events import OrderCancelled, OrderCompleted, OrderPlaced
+from apps.orders.models import Order, OrderLine, new_order_number
+from apps.promotions import public as promotions_public
+
+CANCELLED_BY_CUSTOMER = "customer"
+CANCELLED_BY_TIMEOUT = "payment_timeout"
+# A customer orders a handful of items; anything beyond is a script or a typo.
+MAX_LINE_QUANTITY = 999
+
+
+def payment_timeout() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "ORDER_PAYMENT_TIMEOUT", 30 * 60)))
+
+
+def order_place(
+    *,
+    user,
+    lines: list[tuple[int, int]],
+    address_id: int,
+    shipping_method: str = promotions_public.DEFAULT_SHIPPING_METHOD,
+    coupon_code: str | None = None,
+) -> Order:
+    merged = _merged(lines)
+    address = accounts_public.address_snapshot(user_id=user.pk, address_id=address_id)
+    if address is None:
+        raise exceptions.AddressNotFound()
+    try:
+        promotions_public.shipping_method_get(code=shipping_method)
+    except promotions_public.UnknownShippingMethod as exc:
+        raise exceptions.UnknownShippingMethod() from exc
+    coupon_code = (coupon_code or "").strip() or None
+
+    snapshots = catalog_public.sku_snapshots(sku_ids=[sku_id for sku_id, _ in merged])
+    for sku_id, _qty in merged:
+        snapshot = snapshots.get(sku_id)
+        if snapshot is None or not snapshot.is_buyable:
+            raise exceptions.SkuUnavailable(sku_id)
+
+    now = timezone.now()
+    pricing_lines = [
+        promotions_public.PricingLine(
+            sku_id=sku_id,
+            product_id=snapshots[sku_id].product_id,
+            category_path=snapshots[sku_id].category_path,
+            brand_id=snapshots[sku_id].brand_id,
+            unit_price=snapshots[sku_id].price,
+            quantity=qty,
+        )
+        for sku_id, qty in merged
+    ]
+    breakdown = promotions_public.price_cart(
+        lines=pricing_lines, coupon_code=coupon_code, user_id=user.pk, shipping_method=shipping_method, at=now
+    )
+    if coupon_code and (breakdown.coupon_error or not breakdown.coupon_code):
+        raise exceptions.CouponInvalid(breakdown.coupon_error or "coupon_not_applicable")
+
+    with transaction.atomic():
+        number = _unused_number(now)
+        inventory_public.stock_reserve(lines=merged, reference=number)
+        if breakdown.coupon_code:
+            promotions_public.coupon_redeem(
+                code=breakdown.coupon_code, user_id=user.pk, order_reference=number, breakdown=breakdown, at=now
+            )
+        order = Order.objects.create(
+            number=number,
+            user=user,
+            status=Order.Status.PENDING_PAYMENT,
+            **address,
+            shipping_method=shipping_method,
+            subtotal=breakdown.subtotal,
+            discount_total=breakdown.discount_total,
+            shipping_fee=breakdown.shipping_fee,
+            shipping_discount=breakdown.shipping_discount,
+            total=breakdown.total,
+            points_earned=breakdown.points_earned,
+            coupon_code=breakdown.coupon_code or "",
+            breakdown=_breakdown_snapshot(breakdown),
+            placed_at=now,
+            payment_deadline=now + payment_timeout(),
+        )
+        discounts = dict(breakdown.line_discounts)
+        order_lines = OrderLine.objects.bulk_create(
+            [
+                _order_line(order, pricing_line, snapshots[pricing_line.sku_id], discounts)
+                for pricing_line in pricing_lines
+            ]
+        )
+        publish(
+            OrderPlaced(
+                order_id=order.pk,
+                number=order.number,
+                user_id=user.pk,
+                total=order.total,
+                coupon_code=breakdown.coupon_code,
+                lines=[
+                    {
+                        "sku_id": line.sku_id,
+                        "product_id": line.product_id,
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price,
+                    }
+                    for line in order_lines
+                ],
+            )
+        )
+    business_log("order_placed", order_id=order.pk, number=order.number, user_id=user.pk, total=str(order.total))
+    return order
+
+
+def order_cancel(*, order: Order, by_customer: bool) -> Order:
+    reason = CANCELLED_BY_CUSTOMER if by_customer else CANCELLED_BY_TIMEOUT
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        _cancel_locked(order, reason=reason)
+    return order
+
+
+def order_confirm_receipt(*, order: Order, user) -> Order:
+    """The customer says the parcel arrived: shipped -> completed."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk, user_id=user.pk)
+        order.complete()
+        order.save(update_fields=["status", "completed_at", "updated_at"])
+        product_ids = sorted(set(order.lines.values_list("product_id", flat=True)))
+        publish(
+            OrderCompleted(
+                order_id=order.pk,
+                number=order.number,
+                user_id=order.user_id,
+                product_ids=product_ids,
+                total=order.total,
+            )
+        )
+    business_log("order_completed", order_id=order.pk, number=order.number)
+    return order
+
+
+def orders_expire_unpaid(*, now: datetime | None = None) -> int:
+    """Cancel the unpaid orders whose payment window has closed; returns how many.
+
+    One transaction per order, and rows another worker holds (a payment arriving right
+    now, or a second beat run) are skipped: they are dealt with, or come round next run.
+    """
+    now = now or timezone.now()
+    overdue = {"status": Order.Status.PENDING_PAYMENT, "payment_deadline__lt": now}
+    ids = list(Order.objects.filter(**overdue).order_by("payment_deadline").values_list("pk", flat=True))
+    cancelled = 0
+    for order_id in ids:
+        with transaction.atomic():
+            order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id, **overdue).first()
+            if order is None:
+                continue
+            _cancel_locked(order, reason=CANCELLED_BY_TIMEOUT, at=now)
+            cancelled += 1
+    return cancelled
+
+
+def _cancel_locked(order: Order, *, reason: str, at: datetime | None = None) -> None:
+    order.cancel(at=at)
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    reserved = [(line.sku_id, line.quantity) for line in order.lines.all() if line.sku_id is not None]
+    if reserved:
+        inventory_public.stock_release(lines=reserved, reference=order.number)
+    if order.coupon_code:
+        promotions_public.coupon_release(order_reference=order.number)
+    publish(OrderCancelled(order_id=order.pk, number=order.number, user_id=order.user_id, reason=reason))
+    business_log("order_cancelled", order_id=order.pk, number=order.number, reason=reason)
+
+
+def _merged(lines) -> list[tuple[int, int]]:
+    """One line per SKU, in the order first seen; quantities of repeated SKUs add up."""
+    merged: dict[int, int] = {}
+    for sku_id, qty in lines:
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            raise exceptions.InvalidQuantity()
+        merged[int(sku_id)] = merged.get(int(sku_id), 0) + qty
+        if merged[int(sku_id)] > MAX_LINE_QUANTITY:
+            raise exceptions.InvalidQuantity()
+    if not merged:
+        raise exceptions.EmptyOrder()
+    return list(merged.items())
+
+
+def _unused_number(now: datetime) -> str:
+    while True:
+        number = new_order_number(now)
+        if not Order.objects.filter(number=number).exists():
+            return number
+
+
+def _order_line(order: Order, line, snapshot, discounts: dict) -> OrderLine:
+    discount = discounts.get(line.sku_id, ZERO)
+    return OrderLine(
+        order=order,
+        sku_id=line.sku_id,
+        product_id=line.product_id,
+        product_name=snapshot.product_name,
+        sku_code=snapshot.code,
+        attributes=snapshot.attributes,
+        unit_price=line.unit_price,
+        quantity=line.quantity,
+        line_discount=discount,
+        line_total=line.line_total - discount,
+    )
+
+
+def _breakdown_snapshot(breakdown) -> dict:
+    """The breakdown as JSON primitives (amounts as strings), as the order was priced."""
+    return {
+        "subtotal": str(breakdown.subtotal),
+        "adjustments": [
+            {"kind": a.kind, "label": str(a.label), "amount": str(a.amount)} for a in breakdown.adjustments
+        ],
+        "discount_total": str(breakdown.discount_total),
+        "shipping_fee": str(breakdown.shipping_fee),
+        "shipping_discount": str(breakdown.shipping_discount),
+        "total": str(breakdown.total),
+        "points_earned": breakdown.points_earned,
+        "coupon_code": breakdown.coupon_code,
+        "line_discounts": [[sku_id, str(amount)] for sku_id, amount in breakdown.line_discounts],
+    }

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from apps.orders import services
+
+
+@shared_task(name="orders.expire_unpaid")
+def expire_unpaid() -> int:
+    """Beat runs this every minute or so: unpaid orders past their window are cancelled."""
+    return services.orders_expire_unpaid()
