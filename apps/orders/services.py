@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts import public as accounts_public
+from apps.cart import public as cart_public
 from apps.catalog import public as catalog_public
 from apps.core.domain.money import ZERO
 from apps.core.observability import business_log
@@ -30,6 +31,34 @@ MAX_LINE_QUANTITY = 999
 
 def payment_timeout() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "ORDER_PAYMENT_TIMEOUT", 30 * 60)))
+
+
+def order_place_from_cart(
+    *,
+    user,
+    address_id: int,
+    shipping_method: str = promotions_public.DEFAULT_SHIPPING_METHOD,
+    coupon_code: str | None = None,
+) -> Order:
+    """Checkout: the signed-in customer's cart becomes an order.
+
+    The cart must be ready (not empty, no line unavailable, short of stock or with a
+    price the customer has not seen: CartNotReady otherwise). The bought lines leave
+    the cart after the order commits, so a failed placement keeps the cart as it was.
+    """
+    key = cart_public.user_cart_key(user.pk)
+    view = cart_public.cart_view(
+        key=key, coupon_code=coupon_code or None, user_id=user.pk, shipping_method=shipping_method
+    )
+    cart_public.cart_ensure_ready(view=view)
+    lines = [(line.sku_id, line.quantity) for line in view.lines]
+    order = order_place(
+        user=user, lines=lines, address_id=address_id, shipping_method=shipping_method, coupon_code=coupon_code
+    )
+    transaction.on_commit(
+        lambda: cart_public.cart_remove_purchased(key=key, sku_ids=[sku_id for sku_id, _ in lines]), robust=True
+    )
+    return order
 
 
 def order_place(

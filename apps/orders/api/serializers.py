@@ -13,7 +13,13 @@ class OrderLineInput(StrictSerializer):
 
 class OrderPlaceInput(StrictSerializer):
     address = serializers.IntegerField(min_value=1, help_text="The id of one of your addresses.")
-    lines = OrderLineInput(many=True, allow_empty=False, max_length=100)
+    lines = OrderLineInput(
+        many=True,
+        allow_empty=False,
+        max_length=100,
+        required=False,
+        help_text="What to buy. Leave it out to check out your cart (its lines leave the cart once ordered).",
+    )
     shipping_method = serializers.ChoiceField(
         choices=[(method.code, method.label) for method in shipping_methods()], required=False, default="standard"
     )

@@ -57,7 +57,8 @@ class OrderListCreateApi(ListAPIView):
             ),
             409: OpenApiResponse(
                 ERROR,
-                description="`out_of_stock`, `sku_unavailable`, `idempotency_key_in_progress`.",
+                description="`out_of_stock`, `sku_unavailable`, `cart_not_ready` (checking out the cart), "
+                "`idempotency_key_in_progress`.",
             ),
             422: OpenApiResponse(ERROR, description="`idempotency_key_reused` with another body."),
         },
@@ -67,13 +68,17 @@ class OrderListCreateApi(ListAPIView):
     def post(self, request):
         data = OrderPlaceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        order = services.order_place(
-            user=request.user,
-            lines=[(line["sku"], line["quantity"]) for line in data.validated_data["lines"]],
-            address_id=data.validated_data["address"],
-            shipping_method=data.validated_data["shipping_method"],
-            coupon_code=data.validated_data["coupon"] or None,
-        )
+        options = {
+            "user": request.user,
+            "address_id": data.validated_data["address"],
+            "shipping_method": data.validated_data["shipping_method"],
+            "coupon_code": data.validated_data["coupon"] or None,
+        }
+        if "lines" in data.validated_data:
+            lines = [(line["sku"], line["quantity"]) for line in data.validated_data["lines"]]
+            order = services.order_place(lines=lines, **options)
+        else:
+            order = services.order_place_from_cart(**options)
         order = selectors.order_get_for_user(user=request.user, number=order.number)
         return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED)
 

@@ -184,3 +184,27 @@ def test_confirming_receipt_of_an_unpaid_order_is_409(auth_client, user, address
 
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
+
+
+def test_checking_out_the_cart_orders_its_lines_and_empties_it(
+    auth_client, address, sku, django_capture_on_commit_callbacks
+):
+    assert auth_client.post("/api/v1/cart/items/", {"sku": sku.pk, "quantity": 3}, format="json").status_code == 201
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client.post("/api/v1/orders/", {"address": address.pk}, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "pending_payment"
+    assert [(line["sku_code"], line["quantity"]) for line in body["lines"]] == [(sku.code, 3)]
+    assert stock_available(sku_ids=[sku.pk]) == {sku.pk: 7}
+    assert auth_client.get("/api/v1/cart/").json()["lines"] == []
+
+
+def test_checking_out_an_empty_cart_is_409(auth_client, address):
+    response = auth_client.post("/api/v1/orders/", {"address": address.pk}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "cart_not_ready"
+    assert Order.objects.count() == 0
