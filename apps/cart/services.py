@@ -19,7 +19,6 @@ from apps.cart.domain.exceptions import (
     InvalidQuantity,
     QuantityNotAvailable,
     SkuNotAvailable,
-    UnknownShippingMethod,
 )
 from apps.cart.domain.keys import GUEST_CART_DAYS, MAX_QUANTITY, guest_cart_key, is_guest_key
 from apps.cart.store import CartItem, DatabaseCartStore, cart_store
@@ -27,7 +26,15 @@ from apps.catalog.public import SkuSnapshot, sku_snapshots
 from apps.core.domain.money import format_money, to_money
 from apps.core.observability import business_log
 from apps.inventory.public import stock_available
-from apps.promotions.public import COUPON_ERRORS, Breakdown, CouponError, PricingLine, price_cart, shipping_methods
+from apps.promotions.public import (
+    COUPON_ERRORS,
+    Breakdown,
+    CouponError,
+    PricingLine,
+    price_cart,
+    shipping_method_get,
+    shipping_methods,
+)
 
 TOKEN_SALT = "cart"  # noqa: S105 (a signing namespace, not a secret)
 TOKEN_MAX_AGE = GUEST_CART_DAYS * 24 * 60 * 60
@@ -287,9 +294,7 @@ def shipping_choices() -> list[tuple[str, str]]:
 
 
 def shipping_method_check(code: str) -> str:
-    if code not in {method.code for method in shipping_methods()}:
-        raise UnknownShippingMethod()
-    return code
+    return shipping_method_get(code=code).code  # UnknownShippingMethod (400) from promotions
 
 
 def shipping_method_or_default(code: str | None) -> str:

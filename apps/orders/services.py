@@ -73,10 +73,7 @@ def order_place(
     address = accounts_public.address_snapshot(user_id=user.pk, address_id=address_id)
     if address is None:
         raise exceptions.AddressNotFound()
-    try:
-        promotions_public.shipping_method_get(code=shipping_method)
-    except promotions_public.UnknownShippingMethod as exc:
-        raise exceptions.UnknownShippingMethod() from exc
+    promotions_public.shipping_method_get(code=shipping_method)  # UnknownShippingMethod (400)
     coupon_code = (coupon_code or "").strip() or None
 
     snapshots = catalog_public.sku_snapshots(sku_ids=[sku_id for sku_id, _ in merged])

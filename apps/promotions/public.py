@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from apps.promotions import services
-from apps.promotions.domain.exceptions import COUPON_ERRORS, CouponError
+from apps.promotions.domain.exceptions import COUPON_ERRORS, CouponError, UnknownShippingMethod
 from apps.promotions.domain.pricing import Adjustment, Breakdown, PricingLine
 from apps.promotions.services import RedeemedCoupon, ShippingMethod, coupon_redeem, coupon_release
 
@@ -27,16 +27,13 @@ __all__ = [
     "shipping_methods",
 ]
 
+
 DEFAULT_SHIPPING_METHOD = "standard"
 
 SHIPPING_METHODS: tuple[ShippingMethod, ...] = (
     ShippingMethod(code="standard", label=_("Standard delivery"), fee=Decimal("10.00")),
     ShippingMethod(code="express", label=_("Express delivery"), fee=Decimal("25.00")),
 )
-
-
-class UnknownShippingMethod(ValueError):
-    pass
 
 
 def shipping_methods() -> tuple[ShippingMethod, ...]:
@@ -47,7 +44,7 @@ def shipping_method_get(*, code: str) -> ShippingMethod:
     for method in SHIPPING_METHODS:
         if method.code == code:
             return method
-    raise UnknownShippingMethod(code)
+    raise UnknownShippingMethod()
 
 
 def price_cart(

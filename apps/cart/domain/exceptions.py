@@ -39,8 +39,3 @@ class CartNotReady(DomainError):
     default_detail = gettext_noop(
         "Some items in your cart are unavailable, short of stock or changed price. Please review your cart."
     )
-
-
-class UnknownShippingMethod(DomainError):
-    code = "unknown_shipping_method"
-    default_detail = gettext_noop("There is no such shipping method.")

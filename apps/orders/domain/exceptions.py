@@ -25,11 +25,6 @@ class AddressNotFound(DomainError):
     default_detail = gettext_noop("Choose one of your own delivery addresses.")
 
 
-class UnknownShippingMethod(DomainError):
-    code = "unknown_shipping_method"
-    default_detail = gettext_noop("Choose one of the offered shipping methods.")
-
-
 class EmptyOrder(DomainError):
     code = "empty_order"
     default_detail = gettext_noop("An order needs at least one item.")

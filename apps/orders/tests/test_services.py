@@ -7,11 +7,12 @@ from django.utils import timezone
 from apps.core.models import OutboxMessage
 from apps.inventory.public import OutOfStock, stock_available
 from apps.orders import services
-from apps.orders.domain.exceptions import AddressNotFound, CouponInvalid, SkuUnavailable, UnknownShippingMethod
+from apps.orders.domain.exceptions import AddressNotFound, CouponInvalid, SkuUnavailable
 from apps.orders.domain.status import IllegalTransition
 from apps.orders.models import Order, OrderLine
 from apps.orders.tests.conftest import sku_in_stock
 from apps.promotions.models import Coupon, CouponRedemption
+from apps.promotions.public import UnknownShippingMethod
 from apps.promotions.tests.factories import CouponFactory
 
 pytestmark = pytest.mark.django_db

@@ -51,3 +51,8 @@ COUPON_ERRORS = {
         CouponNotApplicable,
     )
 }
+
+
+class UnknownShippingMethod(DomainError):
+    code = "unknown_shipping_method"
+    default_detail = gettext_noop("Choose one of the offered shipping methods.")
