@@ -1,14 +1,14 @@
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
+from apps.core.api.permissions import StaffModelPermissions
 
-class PublicReadStaffWrite(DjangoModelPermissions):
+
+class PublicReadStaffWrite(StaffModelPermissions):
     """Anyone may read; a write needs a staff account holding the model permission of the
     view's model (POST: add_*, PATCH: change_*), as the back office does."""
 
     def has_permission(self, request, view):
-        if request.method in SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.is_staff) and super().has_permission(request, view)
+        return request.method in SAFE_METHODS or super().has_permission(request, view)
 
 
 class StaffChange(PublicReadStaffWrite):
