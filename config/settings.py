@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django.contrib.sitemaps",
     "treebeard",
+    "rangefilter",
     "apps.core",
     "apps.accounts",
     "apps.catalog",

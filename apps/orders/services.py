@@ -25,6 +25,8 @@ from apps.promotions import public as promotions_public
 
 CANCELLED_BY_CUSTOMER = "customer"
 CANCELLED_BY_TIMEOUT = "payment_timeout"
+CANCELLED_BY_STAFF = "staff"
+CANCEL_REASONS = (CANCELLED_BY_CUSTOMER, CANCELLED_BY_TIMEOUT, CANCELLED_BY_STAFF)
 # A customer orders a handful of items; anything beyond is a script or a typo.
 MAX_LINE_QUANTITY = 999
 
@@ -153,8 +155,10 @@ def order_place(
     return order
 
 
-def order_cancel(*, order: Order, by_customer: bool) -> Order:
-    reason = CANCELLED_BY_CUSTOMER if by_customer else CANCELLED_BY_TIMEOUT
+def order_cancel(*, order: Order, reason: str = CANCELLED_BY_CUSTOMER) -> Order:
+    """Cancel an unpaid order: its stock and coupon come back (IllegalTransition otherwise)."""
+    if reason not in CANCEL_REASONS:
+        raise ValueError(f"unknown cancel reason {reason!r}")
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         _cancel_locked(order, reason=reason)

@@ -109,7 +109,7 @@ class OrderCancelApi(APIView):
         tags=["orders"],
     )
     def post(self, request, number: str):
-        order = services.order_cancel(order=_own_order(request, number), by_customer=True)
+        order = services.order_cancel(order=_own_order(request, number), reason=services.CANCELLED_BY_CUSTOMER)
         return Response(OrderOutput(selectors.order_get_for_user(user=request.user, number=order.number)).data)
 
 

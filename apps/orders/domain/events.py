@@ -23,7 +23,7 @@ class OrderCancelled(DomainEvent):
     order_id: int
     number: str
     user_id: int
-    reason: str  # "customer" or "payment_timeout"
+    reason: str  # "customer", "payment_timeout" or "staff"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -159,7 +159,7 @@ def test_cancelling_my_order_gives_the_stock_back(auth_client, user, address, sk
 
 def test_cancelling_a_cancelled_order_is_409(auth_client, user, address, sku):
     order = services.order_place(user=user, lines=[(sku.pk, 1)], address_id=address.pk)
-    services.order_cancel(order=order, by_customer=True)
+    services.order_cancel(order=order, reason=services.CANCELLED_BY_CUSTOMER)
 
     response = auth_client.post(f"{URL}{order.number}/cancel/")
 

@@ -164,7 +164,7 @@ def test_cancelling_releases_stock_and_coupon(user, address, sku):
     CouponFactory(code="SAVE20")
     order = _place(user, address, [(sku.pk, 3)], coupon_code="SAVE20")
 
-    services.order_cancel(order=order, by_customer=True)
+    services.order_cancel(order=order, reason=services.CANCELLED_BY_CUSTOMER)
 
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
@@ -178,10 +178,10 @@ def test_cancelling_releases_stock_and_coupon(user, address, sku):
 
 def test_cancelling_twice_is_an_illegal_transition(user, address, sku):
     order = _place(user, address, [(sku.pk, 1)])
-    services.order_cancel(order=order, by_customer=True)
+    services.order_cancel(order=order, reason=services.CANCELLED_BY_CUSTOMER)
 
     with pytest.raises(IllegalTransition):
-        services.order_cancel(order=order, by_customer=True)
+        services.order_cancel(order=order, reason=services.CANCELLED_BY_CUSTOMER)
 
     assert stock_available(sku_ids=[sku.pk]) == {sku.pk: 10}
     assert OutboxMessage.objects.filter(topic="orders.order_cancelled.v1").count() == 1
