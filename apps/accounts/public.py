@@ -1,10 +1,18 @@
 """Accounts' front door for the apps to its right."""
 
+from apps.accounts.forms import AddressForm
 from apps.accounts.models import Address
-from apps.accounts.selectors import points_balance
+from apps.accounts.selectors import address_list_for_user, points_balance
 from apps.accounts.services import points_record, user_register
 
-__all__ = ["address_snapshot", "points_balance", "points_record", "user_register"]
+__all__ = [
+    "AddressForm",
+    "address_list_for_user",
+    "address_snapshot",
+    "points_balance",
+    "points_record",
+    "user_register",
+]
 
 
 def address_snapshot(*, user_id: int, address_id: int) -> dict | None:

@@ -9,14 +9,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.cart import services
 from apps.cart.domain.exceptions import InvalidCartToken, QuantityNotAvailable
-from apps.cart.domain.keys import GUEST_CART_DAYS, GUEST_COOKIE, user_cart_key
+from apps.cart.domain.keys import GUEST_CART_DAYS, GUEST_COOKIE, SESSION_COUPON, SESSION_SHIPPING, user_cart_key
 from apps.cart.forms import AddToCartForm, CartOptionsForm, QuantityForm
 from apps.core.domain.exceptions import DomainError
 
 COOKIE_NAME = GUEST_COOKIE
 COOKIE_MAX_AGE = GUEST_CART_DAYS * 24 * 60 * 60
-SESSION_COUPON = "cart_coupon"
-SESSION_SHIPPING = "cart_shipping_method"
 
 
 def guest_key_from_cookie(request) -> str | None:

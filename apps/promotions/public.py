@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.promotions import services
 from apps.promotions.domain.exceptions import COUPON_ERRORS, CouponError, UnknownShippingMethod
-from apps.promotions.domain.pricing import Adjustment, Breakdown, PricingLine
+from apps.promotions.domain.pricing import KIND_COUPON, Adjustment, Breakdown, PricingLine
 from apps.promotions.services import RedeemedCoupon, ShippingMethod, coupon_redeem, coupon_release
 
 __all__ = [
     "COUPON_ERRORS",
+    "KIND_COUPON",
     "SHIPPING_METHODS",
     "Adjustment",
     "Breakdown",

@@ -24,3 +24,8 @@ def is_guest_key(key: str) -> bool:
 
 # Where a browser keeps its guest cart token; API clients send it in X-Cart-Token.
 GUEST_COOKIE = "cart"
+
+# Where the storefront remembers the coupon and shipping method a customer chose on the
+# cart page, so that checkout starts from the same choices.
+SESSION_COUPON = "cart_coupon"
+SESSION_SHIPPING = "cart_shipping_method"

@@ -13,43 +13,28 @@ A request that fails (exception or 5xx) releases its key, so it can be retried.
 """
 
 import functools
-import hashlib
-import json
-from datetime import timedelta
 
-from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework.response import Response
 
 from apps.core.domain.exceptions import DomainError, gettext_noop
-from apps.core.models import IdempotencyKey
+from apps.core.idempotency import (
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReused,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_release,
+    request_fingerprint,
+)
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+
+__all__ = ["HEADER", "IdempotencyKeyInProgress", "IdempotencyKeyReused", "idempotent", "request_fingerprint"]
 
 
 class InvalidIdempotencyKey(DomainError):
     code = "invalid_idempotency_key"
     default_detail = gettext_noop("The Idempotency-Key header must be 1 to 255 printable ASCII characters.")
-
-
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    http_status = 422
-    default_detail = gettext_noop("This Idempotency-Key was already used with a different request body.")
-
-
-class IdempotencyKeyInProgress(DomainError):
-    code = "idempotency_key_in_progress"
-    http_status = 409
-    default_detail = gettext_noop("A request with this Idempotency-Key is still being processed.")
-
-
-def request_fingerprint(method: str, path: str, data) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
-    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
 def idempotent(view_method):
@@ -63,38 +48,21 @@ def idempotent(view_method):
 
         scope = f"user:{request.user.pk}"
         fingerprint = request_fingerprint(request.method, request.path, request.data)
-        expired_before = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
-        IdempotencyKey.objects.filter(scope=scope, key=key, created_at__lt=expired_before).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    scope=scope, key=key, fingerprint=fingerprint, method=request.method, path=request.path[:500]
-                )
-        except IntegrityError:
-            return _replay(scope=scope, key=key, fingerprint=fingerprint)
+        done = idempotency_claim(
+            scope=scope, key=key, fingerprint=fingerprint, method=request.method, path=request.path
+        )
+        if done is not None:
+            return Response(done.response_body, status=done.response_status, headers={"Idempotent-Replayed": "true"})
 
         try:
             response = view_method(view, request, *args, **kwargs)
         except BaseException:
-            record.delete()
+            idempotency_release(scope=scope, key=key)
             raise
         if response.status_code >= 500:
-            record.delete()
+            idempotency_release(scope=scope, key=key)
             return response
-        record.status = IdempotencyKey.Status.COMPLETED
-        record.response_status = response.status_code
-        record.response_body = response.data
-        record.completed_at = timezone.now()
-        record.save(update_fields=["status", "response_status", "response_body", "completed_at"])
+        idempotency_complete(scope=scope, key=key, status=response.status_code, body=response.data)
         return response
 
     return wrapper
-
-
-def _replay(*, scope: str, key: str, fingerprint: str) -> Response:
-    record = IdempotencyKey.objects.get(scope=scope, key=key)
-    if record.fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    if record.status == IdempotencyKey.Status.IN_PROGRESS:
-        raise IdempotencyKeyInProgress()
-    return Response(record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"})

@@ -1,0 +1,70 @@
+"""Idempotency keys without HTTP framework: claim a key, then complete or release it.
+
+The API's `@idempotent` (apps.core.api.idempotency) and the checkout page both use it,
+so a double-clicked "Place order" and a retried API call behave the same way: the
+first request runs, a repeat gets the first outcome, a repeat while the first is
+still running is told so.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core.domain.exceptions import DomainError, gettext_noop
+from apps.core.models import IdempotencyKey
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    http_status = 422
+    default_detail = gettext_noop("This Idempotency-Key was already used with a different request body.")
+
+
+class IdempotencyKeyInProgress(DomainError):
+    code = "idempotency_key_in_progress"
+    http_status = 409
+    default_detail = gettext_noop("A request with this Idempotency-Key is still being processed.")
+
+
+def request_fingerprint(method: str, path: str, data) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def idempotency_claim(*, scope: str, key: str, fingerprint: str, method: str, path: str) -> IdempotencyKey | None:
+    """Claim the key for a request about to run, or return the finished record to replay.
+
+    Returns None when this request owns the key now (run it, then complete or release).
+    Raises IdempotencyKeyReused (another body) or IdempotencyKeyInProgress (the first
+    request is still running). The claim commits on its own, outside any transaction
+    of the work, so a concurrent repeat sees it at once.
+    """
+    expired_before = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
+    IdempotencyKey.objects.filter(scope=scope, key=key, created_at__lt=expired_before).delete()
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(scope=scope, key=key, fingerprint=fingerprint, method=method, path=path[:500])
+    except IntegrityError:
+        record = IdempotencyKey.objects.get(scope=scope, key=key)
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused() from None
+        if record.status == IdempotencyKey.Status.IN_PROGRESS:
+            raise IdempotencyKeyInProgress() from None
+        return record
+    return None
+
+
+def idempotency_complete(*, scope: str, key: str, status: int, body) -> None:
+    IdempotencyKey.objects.filter(scope=scope, key=key).update(
+        status=IdempotencyKey.Status.COMPLETED, response_status=status, response_body=body, completed_at=timezone.now()
+    )
+
+
+def idempotency_release(*, scope: str, key: str) -> None:
+    """Forget a claim whose request failed, so that it can be retried."""
+    IdempotencyKey.objects.filter(scope=scope, key=key, status=IdempotencyKey.Status.IN_PROGRESS).delete()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from apps.orders import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("checkout/", views.checkout, name="checkout"),
+    path("checkout/summary/", views.checkout_summary, name="checkout_summary"),
+    path("orders/", views.order_list, name="list"),
+    path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/cancel/", views.order_cancel, name="cancel"),
+    path("orders/<str:number>/confirm-receipt/", views.order_confirm_receipt, name="confirm_receipt"),
+]
