@@ -18,6 +18,8 @@ from django.utils import timezone
 from apps.core.domain.exceptions import DomainError, gettext_noop
 from apps.core.models import IdempotencyKey
 
+ABANDONED_AFTER = timedelta(minutes=2)
+
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
@@ -44,19 +46,32 @@ def idempotency_claim(*, scope: str, key: str, fingerprint: str, method: str, pa
     request is still running). The claim commits on its own, outside any transaction
     of the work, so a concurrent repeat sees it at once.
     """
-    expired_before = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
-    IdempotencyKey.objects.filter(scope=scope, key=key, created_at__lt=expired_before).delete()
-    try:
-        with transaction.atomic():
-            IdempotencyKey.objects.create(scope=scope, key=key, fingerprint=fingerprint, method=method, path=path[:500])
-    except IntegrityError:
-        record = IdempotencyKey.objects.get(scope=scope, key=key)
-        if record.fingerprint != fingerprint:
-            raise IdempotencyKeyReused() from None
-        if record.status == IdempotencyKey.Status.IN_PROGRESS:
-            raise IdempotencyKeyInProgress() from None
-        return record
-    return None
+    now = timezone.now()
+    IdempotencyKey.objects.filter(
+        scope=scope, key=key, created_at__lt=now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
+    ).delete()
+    # A claim still "in progress" long after any request could still run (gunicorn kills a
+    # worker after 30 s) belongs to a request that died: it must not block retries for a day.
+    IdempotencyKey.objects.filter(
+        scope=scope, key=key, status=IdempotencyKey.Status.IN_PROGRESS, created_at__lt=now - ABANDONED_AFTER
+    ).delete()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(
+                    scope=scope, key=key, fingerprint=fingerprint, method=method, path=path[:500]
+                )
+        except IntegrityError:
+            record = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+            if record is None:
+                continue  # the request holding the key failed and released it meanwhile: claim it again
+            if record.fingerprint != fingerprint:
+                raise IdempotencyKeyReused() from None
+            if record.status == IdempotencyKey.Status.IN_PROGRESS:
+                raise IdempotencyKeyInProgress() from None
+            return record
+        return None
+    raise IdempotencyKeyInProgress()  # taken and released again each time: the client retries later
 
 
 def idempotency_complete(*, scope: str, key: str, status: int, body) -> None:

@@ -99,3 +99,16 @@ def test_a_malformed_key_is_400(auth_client, key):
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_idempotency_key"
+
+
+def test_a_key_left_in_progress_by_a_dead_request_is_claimed_again_after_two_minutes(auth_client, user):
+    # given a claim whose request died without completing or releasing it
+    IdempotencyKey.objects.create(scope=f"user:{user.pk}", key="key-1", fingerprint="x", method="POST", path="/things/")
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=3))
+
+    # when the client retries
+    response = post(auth_client, {"name": "a"})
+
+    # then it runs
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response.headers
