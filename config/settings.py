@@ -163,8 +163,8 @@ ORDER_PAYMENT_TIMEOUT = env.int("ORDER_PAYMENT_TIMEOUT", default=30 * 60)
 # Points a customer earns per whole yuan paid.
 POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=1)
 
-# Reviews only from customers who bought the product (switched on with orders).
-REVIEWS_REQUIRE_PURCHASE = env.bool("REVIEWS_REQUIRE_PURCHASE", default=False)
+# Reviews only from customers who bought the product (a completed order; catalog.Purchase).
+REVIEWS_REQUIRE_PURCHASE = env.bool("REVIEWS_REQUIRE_PURCHASE", default=True)
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -18,7 +18,6 @@ import io
 import itertools
 import math
 import random
-import secrets
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -29,19 +28,15 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from apps.accounts import public as accounts
 from apps.catalog import services
 from apps.catalog.domain.exceptions import ReviewNotAllowed
-from apps.catalog.models import SKU, AttributeValue, Brand, Category, Product, ProductImage, Review
+from apps.catalog.models import SKU, AttributeValue, Brand, Category, Product, ProductImage, Purchase, Review
 
 DEFAULT_PRODUCTS = 240
 DETAILED_PRODUCTS = 300
 BULK_CHUNK = 1000
 PICTURE_SIZE = 400
 SEED = "shop-demo-catalog-1"
-
-# Made by accounts' demo, which runs before this one; it reviews a few products.
-DEMO_CUSTOMER_EMAIL = "customer@example.com"
 
 # --- The category tree: (slug, name, description, children) --------------------------------
 
@@ -490,16 +485,16 @@ KINDS = [
 EDITIONS = ("经典款", "升级款", "旗舰款", "礼盒装", "限定款", "家庭装")
 SERVICE_NOTES = ("正品保证，全国联保。", "7 天无理由退货，15 天质量问题换货。", "满 99 元包邮，顺丰发货。")
 
-# Demo shoppers who review products, registered through accounts' public door. They are
-# not for signing in (nobody knows their passwords); the demo customer reviews too.
-READERS = [
-    ("li.na@example.com", "李娜 Li Na"),
-    ("wang.fang@example.com", "王芳 Wang Fang"),
-    ("chen.jing@example.com", "陈静 Chen Jing"),
-    ("liu.yang@example.com", "刘洋 Liu Yang"),
-]
-# A spammer whose review moderation turns down, so the back office shows every outcome.
-SPAMMER = ("youhui8888@example.com", "优惠小助手")
+# Only buyers review (REVIEWS_REQUIRE_PURCHASE): the demo shoppers (accounts' demo, all
+# at example.com) review some of what orders' demo had them buy. Real customers of a
+# demo shop write their own reviews.
+DEMO_EMAIL_DOMAIN = "@example.com"
+REVIEW_SHARE = 0.6  # of the demo purchases that get a review
+PENDING_SHARE = 0.1  # of those, left for the moderators
+# A shopper who posts spam on some of what they bought; moderation turns it down, so
+# the back office shows every outcome.
+SPAMMER_EMAIL = "youhui8888@example.com"
+SPAM_SHARE = 0.2
 SPAM_REVIEW = (5, "领券", "加微信 shop8888 领 50 元无门槛优惠券，先到先得！")
 REVIEW_TEXTS = {
     5: [
@@ -518,8 +513,6 @@ REVIEW_TEXTS = {
     2: [("一般", "到货有点慢，外包装有压痕，东西本身还行。")],
     1: [("不推荐", "用了三天就出问题了，已经联系客服退货。")],
 }
-REVIEWED_PRODUCTS = 26  # the first product of every leaf category
-SPAM_INDEX = 12
 
 
 # --- Specs: what a product is, derived from its index -------------------------------------------
@@ -686,29 +679,33 @@ def _leaf_roots() -> dict[str, str]:
 
 @dataclasses.dataclass(frozen=True)
 class ReviewSpec:
-    product_index: int
     author: str  # e-mail address
+    product_slug: str
     rating: int
     title: str
     body: str
     outcome: str  # "approve", "reject" or "pending" (left for the moderators)
 
 
-def review_specs(*, count: int) -> list[ReviewSpec]:
-    """Reviews of the first products of `count`: a few readers each, most approved."""
+def review_specs(*, purchases: list[tuple[str, str]]) -> list[ReviewSpec]:
+    """What the buyers say: (e-mail, product slug) purchases in, the same reviews out on every run.
+
+    Each purchase decides alone (its own random generator), so more purchases later
+    add reviews without changing those planned before.
+    """
     specs = []
-    for index in range(min(count, REVIEWED_PRODUCTS)):
-        rng = random.Random(f"{SEED}:reviews:{index}")
-        authors = [email for email, _ in rng.sample(READERS, rng.randint(0, len(READERS)))]
-        if index % 4 == 0:
-            authors.insert(0, DEMO_CUSTOMER_EMAIL)
-        for author in authors:
-            rating = rng.choices((5, 4, 3, 2, 1), weights=(50, 30, 12, 5, 3))[0]
-            title, body = rng.choice(REVIEW_TEXTS[rating])
-            outcome = "pending" if rng.random() < 0.1 else "approve"
-            specs.append(ReviewSpec(index, author, rating, title, body, outcome))
-    if count > SPAM_INDEX:
-        specs.append(ReviewSpec(SPAM_INDEX, SPAMMER[0], *SPAM_REVIEW, outcome="reject"))
+    for author, slug in sorted(set(purchases)):
+        rng = random.Random(f"{SEED}:review:{author}:{slug}")
+        if author == SPAMMER_EMAIL:
+            if rng.random() < SPAM_SHARE:
+                specs.append(ReviewSpec(author, slug, *SPAM_REVIEW, outcome="reject"))
+            continue
+        if rng.random() >= REVIEW_SHARE:
+            continue
+        rating = rng.choices((5, 4, 3, 2, 1), weights=(50, 30, 12, 5, 3))[0]
+        title, body = rng.choice(REVIEW_TEXTS[rating])
+        outcome = "pending" if rng.random() < PENDING_SHARE else "approve"
+        specs.append(ReviewSpec(author, slug, rating, title, body, outcome))
     return specs
 
 
@@ -777,7 +774,9 @@ def seed(*, stdout, products: int = DEFAULT_PRODUCTS, verbosity: int = 1, **opti
     bulk = [spec for spec in missing if spec.index >= DETAILED_PRODUCTS]
     if bulk:
         _create_products_in_bulk(bulk, lookups, now=now, stdout=stdout, verbosity=verbosity)
-    reviews = _seed_reviews(specs)
+    # Nothing on a first run: the purchases come from orders' demo, which seeds the
+    # reviews itself once they exist (see seed_reviews). A later run adds any missing.
+    reviews = seed_reviews()
     if verbosity:
         stdout.write(f"Catalog: {len(missing)} new products ({len(specs)} demo products), {reviews} new reviews.")
     return []
@@ -925,42 +924,38 @@ def _pictures_by_category() -> dict[int, list[list[dict]]]:
     return shared
 
 
-def _seed_reviews(specs: list[ProductSpec]) -> int:
-    """Readers and the demo customer review the first products; the admin moderates."""
-    plan = review_specs(count=len(specs))
+def seed_reviews(**options) -> int:
+    """The demo shoppers review some of what they bought; the admin moderates. Returns how many are new.
+
+    Orders' demo calls this after its orders are committed and their OrderCompleted
+    events delivered (catalog.record_purchase fills Purchase): only buyers may review.
+    """
     moderator = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
-    if not plan or moderator is None:
+    if moderator is None:
         return 0
-    authors = _seed_readers()
-    slugs = {specs[review.product_index].slug for review in plan}
-    products = {product.slug: product for product in Product.objects.filter(slug__in=slugs)}
-    done = set(Review.objects.filter(product__slug__in=slugs).values_list("user__email", "product__slug"))
+    bought = Purchase.objects.filter(user__email__endswith=DEMO_EMAIL_DOMAIN, user__is_staff=False)
+    plan = review_specs(purchases=list(bought.values_list("user__email", "product__slug")))
+    if not plan:
+        return 0
+    authors = {user.email: user for user in get_user_model().objects.filter(email__in={r.author for r in plan})}
+    products = {p.slug: p for p in Product.objects.filter(slug__in={r.product_slug for r in plan})}
+    done = set(
+        Review.objects.filter(user__in=authors.values(), product__in=products.values()).values_list(
+            "user__email", "product__slug"
+        )
+    )
     created = 0
     for review in plan:
-        user, product = authors.get(review.author), products.get(specs[review.product_index].slug)
-        if user is None or product is None or (review.author, product.slug) in done:
+        user, product = authors.get(review.author), products.get(review.product_slug)
+        if user is None or product is None or (review.author, review.product_slug) in done:
             continue
         try:
             submitted = services.review_submit(
                 user=user, product=product, rating=review.rating, title=review.title, body=review.body
             )
         except ReviewNotAllowed:
-            # REVIEWS_REQUIRE_PURCHASE is on and the demo has no orders yet.
-            return created
+            continue  # no longer published
         if review.outcome != "pending":
             services.review_moderate(review=submitted, approve=review.outcome == "approve", moderator=moderator)
         created += 1
     return created
-
-
-def _seed_readers() -> dict:
-    """The reviewers by e-mail address (registering those missing), and the demo customer."""
-    wanted = [*READERS, SPAMMER]
-    emails = [email for email, _ in wanted]
-    found = {user.email: user for user in get_user_model().objects.filter(email__in=[*emails, DEMO_CUSTOMER_EMAIL])}
-    for email, name in wanted:
-        if email not in found:
-            found[email] = accounts.user_register(
-                email=email, password=secrets.token_urlsafe(18), display_name=name, language="zh-hans"
-            )
-    return found

@@ -258,15 +258,20 @@ def product_image_delete(*, image: ProductImage) -> None:
 
 
 def review_allowed(*, user, product: Product) -> bool:
-    """The one rule for who may review: signed in, and (once orders exist) a buyer.
+    """The one rule for who may review: a published product, and a customer who may."""
+    return product.is_published and customer_may_review(user=user, product_id=product.pk)
 
-    REVIEWS_REQUIRE_PURCHASE switches the purchase check on; the Purchase table is
-    filled by catalog's handler of orders' OrderCompleted event.
+
+def customer_may_review(*, user, product_id: int) -> bool:
+    """Signed in and, with REVIEWS_REQUIRE_PURCHASE (the default), a buyer of the product.
+
+    The Purchase table is filled by catalog's handler of orders' OrderCompleted event.
+    The product page calls this directly: it already knows the product is published.
     """
-    if not user.is_authenticated or not product.is_published:
+    if not user.is_authenticated:
         return False
     if settings.REVIEWS_REQUIRE_PURCHASE:
-        return Purchase.objects.filter(user=user, product=product).exists()
+        return Purchase.objects.filter(user=user, product_id=product_id).exists()
     return True
 
 

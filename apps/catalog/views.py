@@ -128,7 +128,7 @@ def review_create(request, slug):
         return redirect_to_login(product.get_absolute_url())
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return _product_page(request, slug=slug, review_form=form, product=product, status=400)
+        return _product_page(request, slug=slug, review_form=form, status=400)
     try:
         services.review_submit(
             user=request.user,
@@ -144,7 +144,7 @@ def review_create(request, slug):
     return redirect(f"{product.get_absolute_url()}#reviews")
 
 
-def _product_page(request, *, slug, review_form, product=None, status=200):
+def _product_page(request, *, slug, review_form, status=200):
     try:
         data = selectors.storefront_product(slug=slug)
     except Product.DoesNotExist as exc:
@@ -158,8 +158,7 @@ def _product_page(request, *, slug, review_form, product=None, status=200):
     if request.user.is_authenticated:
         own_review = selectors.review_of_customer(user=request.user, product_id=data["id"])
         if own_review is None:
-            product = product or selectors.storefront_product_get(slug=slug)
-            may_review = services.review_allowed(user=request.user, product=product)
+            may_review = services.customer_may_review(user=request.user, product_id=data["id"])
 
     skus = data["skus"]
     chosen = next((sku for sku in skus if sku["available"] > 0), skus[0] if skus else None)

@@ -6,3 +6,6 @@ class InventoryConfig(AppConfig):
     name = "apps.inventory"
     label = "inventory"
     verbose_name = _("Stock")
+
+    def ready(self):
+        from apps.inventory import handlers  # noqa: F401

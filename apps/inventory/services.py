@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 
 from apps.core.observability import business_log
 from apps.core.outbox import publish
@@ -52,6 +52,31 @@ def stock_commit(*, lines: Lines, reference: str) -> None:
                 raise ReservationMissing()
             _moved(sku_id, on_hand=-qty, reserved=-qty, reason=StockMovement.Reason.COMMIT, reference=reference)
             _announce(sku_id, available_change=0)
+
+
+def stock_commit_reservation(*, reference: str) -> list[tuple[int, int]]:
+    """Commit whatever is still reserved under `reference` (an order number); returns the lines.
+
+    What is outstanding comes from the ledger (reserved, minus committed and released,
+    under this reference), read while the SKUs' rows are locked: a second call, or two
+    at once, finds nothing left and commits nothing. A reservation that was released
+    meanwhile is not committed either.
+    """
+    held_by_reference = StockMovement.objects.filter(
+        reference=reference,
+        reason__in=[StockMovement.Reason.RESERVE, StockMovement.Reason.COMMIT, StockMovement.Reason.RELEASE],
+    )
+    with transaction.atomic():
+        sku_ids = sorted(set(held_by_reference.values_list("sku_id", flat=True)))
+        if not sku_ids:
+            return []
+        # Lock in SKU id order, as stock_reserve does, so the two never deadlock.
+        list(Stock.objects.select_for_update().filter(sku_id__in=sku_ids).order_by("sku_id").values_list("sku_id"))
+        held = held_by_reference.values("sku_id").annotate(units=Sum("delta_reserved")).order_by("sku_id")
+        lines = [(row["sku_id"], row["units"]) for row in held if row["units"] > 0]
+        if lines:
+            stock_commit(lines=lines, reference=reference)
+    return lines
 
 
 def stock_release(*, lines: Lines, reference: str) -> None:

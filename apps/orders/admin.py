@@ -144,6 +144,8 @@ class OrderAdmin(admin.ModelAdmin):
                     "placed_at",
                     "payment_deadline",
                     "paid_at",
+                    "payment_provider",
+                    "shipped_at",
                     "cancelled_at",
                     "completed_at",
                 )
@@ -162,6 +164,8 @@ class OrderAdmin(admin.ModelAdmin):
         "placed_at",
         "payment_deadline",
         "paid_at",
+        "payment_provider",
+        "shipped_at",
         "cancelled_at",
         "completed_at",
         "recipient",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import MoneyField, TimeStampedModel
+from apps.orders.domain.exceptions import PaymentAmountMismatch
 from apps.orders.domain.status import OrderStatus, ensure_transition
 
 
@@ -56,6 +57,9 @@ class Order(TimeStampedModel):
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
     payment_deadline = models.DateTimeField(_("pay by"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The provider's code ("alipay", "wechat_pay", ...) as the payments app names it.
+    payment_provider = models.CharField(_("payment provider"), max_length=20, blank=True, default="")
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
@@ -78,6 +82,20 @@ class Order(TimeStampedModel):
         ensure_transition(self.status, OrderStatus.CANCELLED)
         self.status = self.Status.CANCELLED
         self.cancelled_at = at or timezone.now()
+
+    def mark_paid(self, *, amount, provider: str, at=None) -> None:
+        """The money came in: only an unpaid order, and only its exact total."""
+        ensure_transition(self.status, OrderStatus.PAID)
+        if amount != self.total:
+            raise PaymentAmountMismatch(expected=self.total, received=amount)
+        self.status = self.Status.PAID
+        self.paid_at = at or timezone.now()
+        self.payment_provider = provider
+
+    def mark_shipped(self, *, at=None) -> None:
+        ensure_transition(self.status, OrderStatus.SHIPPED)
+        self.status = self.Status.SHIPPED
+        self.shipped_at = at or timezone.now()
 
     def complete(self, *, at=None) -> None:
         ensure_transition(self.status, OrderStatus.COMPLETED)

@@ -6,6 +6,7 @@ leaves no trace: no order, no reservation, no coupon use.
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +20,7 @@ from apps.core.observability import business_log
 from apps.core.outbox import publish
 from apps.inventory import public as inventory_public
 from apps.orders.domain import exceptions
-from apps.orders.domain.events import OrderCancelled, OrderCompleted, OrderPlaced
+from apps.orders.domain.events import OrderCancelled, OrderCompleted, OrderPaid, OrderPlaced, OrderShipped
 from apps.orders.models import Order, OrderLine, new_order_number
 from apps.promotions import public as promotions_public
 
@@ -185,6 +186,73 @@ def order_confirm_receipt(*, order: Order, user) -> Order:
     return order
 
 
+def order_mark_paid(*, order_number: str, amount: Decimal, provider: str, paid_at: datetime | None = None) -> Order:
+    """The payment for an unpaid order arrived: pending_payment -> paid.
+
+    The payments app calls this once it has checked the provider's notification. A
+    payment for an order that can no longer be paid (cancelled after its window, say)
+    raises IllegalTransition, and the payments app refunds it; an amount other than the
+    order's total raises PaymentAmountMismatch. Either way nothing changes.
+    """
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
+    provider = _short_text(provider, "provider", Order._meta.get_field("payment_provider").max_length)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(number=order_number)
+        order.mark_paid(amount=amount, provider=provider, at=paid_at)
+        order.save(update_fields=["status", "paid_at", "payment_provider", "updated_at"])
+        lines = list(order.lines.all())
+        publish(
+            OrderPaid(
+                order_id=order.pk,
+                number=order.number,
+                user_id=order.user_id,
+                total=order.total,
+                discount_total=order.discount_total,
+                provider=order.payment_provider,
+                paid_at=order.paid_at,
+                lines=[
+                    {
+                        "sku_id": line.sku_id,
+                        "product_id": line.product_id,
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price,
+                        "line_total": line.line_total,
+                    }
+                    for line in lines
+                ],
+            )
+        )
+    business_log("order_paid", order_id=order.pk, number=order.number, provider=provider, total=str(order.total))
+    return order
+
+
+def order_mark_shipped(
+    *, order: Order, carrier: str, tracking_number: str, shipped_at: datetime | None = None
+) -> Order:
+    """The parcel left the warehouse: paid -> shipped (IllegalTransition otherwise).
+
+    The carrier and tracking number travel in OrderShipped; the shipping app keeps them.
+    """
+    carrier = _short_text(carrier, "carrier", 64)
+    tracking_number = _short_text(tracking_number, "tracking_number", 64)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        order.mark_shipped(at=shipped_at)
+        order.save(update_fields=["status", "shipped_at", "updated_at"])
+        publish(
+            OrderShipped(
+                order_id=order.pk,
+                number=order.number,
+                user_id=order.user_id,
+                carrier=carrier,
+                tracking_number=tracking_number,
+            )
+        )
+    business_log("order_shipped", order_id=order.pk, number=order.number, carrier=carrier)
+    return order
+
+
 def orders_expire_unpaid(*, now: datetime | None = None) -> int:
     """Cancel the unpaid orders whose payment window has closed; returns how many.
 
@@ -215,6 +283,13 @@ def _cancel_locked(order: Order, *, reason: str, at: datetime | None = None) -> 
         promotions_public.coupon_release(order_reference=order.number)
     publish(OrderCancelled(order_id=order.pk, number=order.number, user_id=order.user_id, reason=reason))
     business_log("order_cancelled", order_id=order.pk, number=order.number, reason=reason)
+
+
+def _short_text(value, name: str, max_length: int) -> str:
+    """A required code or reference from another app: a programming error if missing or too long."""
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > max_length:
+        raise ValueError(f"{name} must be a non-empty string of at most {max_length} characters")
+    return value.strip()
 
 
 def _merged(lines) -> list[tuple[int, int]]:

@@ -204,6 +204,8 @@ def test_a_signed_in_customer_writes_a_review_and_is_told_it_waits_for_moderatio
 
     from apps.catalog.models import Review
 
+    # Only buyers may review: the customer's completed order, as catalog.record_purchase records it.
+    services.purchase_record(user_id=user.pk, product_ids=[catalog["tshirt"].pk], reference="SO-1")
     signed_in = Client()
     signed_in.force_login(user)
     context = browser.new_context(viewport=PHONE)

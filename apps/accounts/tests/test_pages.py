@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 
+from apps.accounts import demo
 from apps.accounts.models import Address, User
 from apps.accounts.tests.factories import PASSWORD, AddressFactory, UserFactory
 
@@ -168,7 +169,9 @@ def test_roles_exist_as_groups_with_their_permissions():
         "accounts.view_pointsentry",
         "accounts.view_user",
     }
-    assert perms["Finance"] == {"accounts.view_pointsentry"}
+    assert {p for p in perms["Finance"] if p.startswith("accounts.")} == {"accounts.view_pointsentry"}
+    assert "orders.change_order" in perms["Customer Service"]
+    assert "orders.change_order" not in perms["Finance"] | perms["Operations"]
     assert not any(p.startswith("accounts.") for p in perms["Operations"])
     assert {"catalog.change_product", "catalog.add_sku", "inventory.change_stock"} <= perms["Operations"]
     assert "catalog.change_product" not in perms["Customer Service"]
@@ -214,6 +217,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     output = capsys.readouterr().out
     assert output.count("admin@example.com / shop-admin-2026") == 2
     assert "customer@example.com / shop-customer-2026" in output
-    assert User.objects.count() == 2
-    assert Address.objects.count() == 1
+    # the admin, the demo customer and the shoppers orders' demo gives order histories
+    assert User.objects.count() == 2 + len(demo.SHOPPERS)
+    assert Address.objects.count() == 1 + len(demo.SHOPPERS)
     assert User.objects.get(email="admin@example.com").check_password("shop-admin-2026")

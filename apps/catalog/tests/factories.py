@@ -93,3 +93,14 @@ def published_product(*, category, name: str, skus=(("99.00", 10),), **fields) -
     services.product_publish(product=product)
     product.refresh_from_db()
     return product
+
+
+def buyer_of(product: Product, user=None):
+    """`user` (a new customer if None) having bought `product`, as catalog.record_purchase
+    records a completed order: only buyers may review (REVIEWS_REQUIRE_PURCHASE)."""
+    if user is None:
+        from apps.accounts.tests.factories import UserFactory
+
+        user = UserFactory()
+    services.purchase_record(user_id=user.pk, product_ids=[product.pk], reference=f"SO-{user.pk}-{product.pk}")
+    return user

@@ -10,7 +10,7 @@ from PIL import Image
 from apps.accounts.tests.factories import UserFactory
 from apps.catalog import services
 from apps.catalog.models import SKU, Attribute, Brand, Category, Product, ProductImage, Review
-from apps.catalog.tests.factories import BrandFactory, CategoryFactory, ProductFactory, SKUFactory
+from apps.catalog.tests.factories import BrandFactory, CategoryFactory, ProductFactory, SKUFactory, buyer_of
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def catalog(db):
     SKUFactory(product=product, code="OOL-RED", price=Decimal("50.00"), attribute_values=[colour("Red")])
     services.product_image_add(product=product, upload=png_upload(), alt="Front")
     product = services.product_publish(product=product)
-    review = services.review_submit(user=UserFactory(), product=product, rating=4, body="Good.")
+    review = services.review_submit(user=buyer_of(product), product=product, rating=4, body="Good.")
     return {"product": product, "category": tea, "review": review}
 
 
@@ -172,8 +172,8 @@ def test_unpublish_and_archive_actions(admin_client, catalog):
 
 def test_approving_reviews_updates_the_rating_and_logs(admin_client, superuser, catalog):
     product, first = catalog["product"], catalog["review"]
-    second = services.review_submit(user=UserFactory(), product=product, rating=5, body="Superb.")
-    third = services.review_submit(user=UserFactory(), product=product, rating=1, body="Spam.")
+    second = services.review_submit(user=buyer_of(product), product=product, rating=5, body="Superb.")
+    third = services.review_submit(user=buyer_of(product), product=product, rating=1, body="Spam.")
 
     approved = admin_client.post(
         "/admin/catalog/review/", {"action": "approve", "_selected_action": [first.pk, second.pk]}, follow=True

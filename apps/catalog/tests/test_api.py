@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from apps.accounts.tests.factories import UserFactory
 from apps.catalog import services
 from apps.catalog.models import SKU, Attribute, Product, ProductImage, Purchase, Review
-from apps.catalog.tests.factories import BrandFactory, CategoryFactory, ProductFactory, SKUFactory
+from apps.catalog.tests.factories import BrandFactory, CategoryFactory, ProductFactory, SKUFactory, buyer_of
 from apps.core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -424,9 +424,11 @@ def test_reviews_list_shows_approved_reviews_newest_first_with_display_names(api
     mei = UserFactory(display_name="Mei", email="mei@example.com")
     anonymous_name = UserFactory(display_name="", email="li@example.com")
     pending_author = UserFactory()
-    first = services.review_submit(user=mei, product=product, rating=5, title="Lovely", body="Floral and clean.")
-    second = services.review_submit(user=anonymous_name, product=product, rating=3, body="Fine.")
-    services.review_submit(user=pending_author, product=product, rating=1, body="Not moderated yet.")
+    first = services.review_submit(
+        user=buyer_of(product, mei), product=product, rating=5, title="Lovely", body="Floral and clean."
+    )
+    second = services.review_submit(user=buyer_of(product, anonymous_name), product=product, rating=3, body="Fine.")
+    services.review_submit(user=buyer_of(product, pending_author), product=product, rating=1, body="Not moderated yet.")
     services.review_moderate(review=first, approve=True, moderator=moderator)
     services.review_moderate(review=second, approve=True, moderator=moderator)
 
@@ -445,7 +447,7 @@ def test_reviews_list_takes_a_fixed_number_of_queries(api_client, tea, django_as
     product = published("Oolong", category=tea)
     moderator = UserFactory(is_staff=True)
     for _ in range(6):
-        review = services.review_submit(user=UserFactory(), product=product, rating=4, body="Good.")
+        review = services.review_submit(user=buyer_of(product), product=product, rating=4, body="Good.")
         services.review_moderate(review=review, approve=True, moderator=moderator)
 
     with django_assert_max_num_queries(3):
@@ -456,6 +458,7 @@ def test_reviews_list_takes_a_fixed_number_of_queries(api_client, tea, django_as
 
 def test_a_signed_in_customer_submits_a_review_that_waits_for_moderation(auth_client, user, tea):
     product = published("Oolong", category=tea)
+    buyer_of(product, user)
 
     response = auth_client.post(
         "/api/v1/products/oolong/reviews/", {"rating": 4, "title": " Good ", "body": "Roasty."}, format="json"
@@ -486,8 +489,8 @@ def test_reviewing_needs_a_sign_in(api_client, tea):
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_a_second_review_by_the_same_customer_is_a_409(auth_client, tea):
-    published("Oolong", category=tea)
+def test_a_second_review_by_the_same_customer_is_a_409(auth_client, user, tea):
+    buyer_of(published("Oolong", category=tea), user)
     auth_client.post("/api/v1/products/oolong/reviews/", {"rating": 4, "body": "Good."}, format="json")
 
     response = auth_client.post("/api/v1/products/oolong/reviews/", {"rating": 1, "body": "Again."}, format="json")

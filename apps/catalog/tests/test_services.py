@@ -19,7 +19,7 @@ from apps.catalog.domain.exceptions import (
     ReviewNotAllowed,
 )
 from apps.catalog.models import SKU, Attribute, AttributeValue, Product, ProductImage, Purchase
-from apps.catalog.tests.factories import BrandFactory, CategoryFactory, ProductFactory, SKUFactory
+from apps.catalog.tests.factories import BrandFactory, CategoryFactory, ProductFactory, SKUFactory, buyer_of
 from apps.core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -238,7 +238,7 @@ def on_sale(product):
 def test_the_rating_is_the_exact_average_of_approved_reviews(on_sale):
     moderator = UserFactory(is_staff=True)
     reviews = [
-        services.review_submit(user=UserFactory(), product=on_sale, rating=rating, body="Tasted it.")
+        services.review_submit(user=buyer_of(on_sale), product=on_sale, rating=rating, body="Tasted it.")
         for rating in (5, 4, 4, 1)
     ]
     for review in reviews[:3]:
@@ -256,7 +256,9 @@ def test_the_rating_is_the_exact_average_of_approved_reviews(on_sale):
 
 def test_a_review_waits_for_moderation_and_records_the_moderator(on_sale, user):
     moderator = UserFactory(is_staff=True)
-    review = services.review_submit(user=user, product=on_sale, rating=3, title="  Ok  ", body=" Fine. ")
+    review = services.review_submit(
+        user=buyer_of(on_sale, user), product=on_sale, rating=3, title="  Ok  ", body=" Fine. "
+    )
 
     assert (review.status, review.title, review.body) == ("pending", "Ok", "Fine.")
     moderated = services.review_moderate(review=review, approve=True, moderator=moderator)
@@ -265,7 +267,7 @@ def test_a_review_waits_for_moderation_and_records_the_moderator(on_sale, user):
 
 
 def test_one_review_per_customer_and_product(on_sale, user):
-    services.review_submit(user=user, product=on_sale, rating=5, body="Great.")
+    services.review_submit(user=buyer_of(on_sale, user), product=on_sale, rating=5, body="Great.")
 
     with pytest.raises(AlreadyReviewed):
         services.review_submit(user=user, product=on_sale, rating=1, body="Changed my mind.")
@@ -288,6 +290,17 @@ def test_with_the_purchase_rule_only_buyers_may_review(settings, on_sale, user, 
     assert services.review_allowed(user=other_user, product=on_sale) is True
     with pytest.raises(ReviewNotAllowed):
         services.review_submit(user=user, product=on_sale, rating=5, body="Never bought it.")
+
+
+def test_by_default_only_buyers_may_review(on_sale, user):
+    # given the settings as shipped: a signed-in customer who has not bought the product
+    assert services.review_allowed(user=user, product=on_sale) is False
+
+    # when a completed order of it is recorded (catalog.record_purchase)
+    services.purchase_record(user_id=user.pk, product_ids=[on_sale.pk], reference="SO-7")
+
+    # then
+    assert services.review_allowed(user=user, product=on_sale) is True
 
 
 def test_drafts_cannot_be_reviewed(product, user):

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from apps.catalog import services
-from apps.catalog.tests.factories import BrandFactory, CategoryFactory, published_product
+from apps.catalog.tests.factories import BrandFactory, CategoryFactory, buyer_of, published_product
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,9 @@ def shop(user, other_user):
     services.sku_create(product=draft, code="SECRET-1", price="1.00")
 
     for product, author, rating in [(bluetooth, user, 5), (wired, other_user, 3)]:
-        review = services.review_submit(user=author, product=product, rating=rating, body="Tried it.")
+        review = services.review_submit(
+            user=buyer_of(product, author), product=product, rating=rating, body="Tried it."
+        )
         services.review_moderate(review=review, approve=True, moderator=author)
     services.product_sales_add(product_quantities={wired.pk: 10, speaker.pk: 4})
     return {

@@ -1,4 +1,5 @@
 import dataclasses
+from datetime import datetime
 from decimal import Decimal
 
 from apps.core.domain.events import DomainEvent
@@ -37,3 +38,30 @@ class OrderCompleted(DomainEvent):
     user_id: int
     product_ids: list[int]
     total: Decimal
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderPaid(DomainEvent):
+    """inventory.commit_reservation commits the stock reserved under `number`."""
+
+    topic = "orders.order_paid.v1"
+
+    order_id: int
+    number: str
+    user_id: int
+    total: Decimal
+    discount_total: Decimal
+    provider: str  # the payment provider's code, as the payments app names it
+    paid_at: datetime  # ISO 8601 in the payload
+    lines: list  # [{"sku_id", "product_id", "quantity", "unit_price", "line_total"}]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderShipped(DomainEvent):
+    topic = "orders.order_shipped.v1"
+
+    order_id: int
+    number: str
+    user_id: int
+    carrier: str
+    tracking_number: str

@@ -33,3 +33,16 @@ class EmptyOrder(DomainError):
 class InvalidQuantity(DomainError):
     code = "invalid_quantity"
     default_detail = gettext_noop("Quantities must be whole numbers above zero.")
+
+
+class PaymentAmountMismatch(DomainError):
+    """A payment that does not cover the order exactly: the provider's amount is checked
+    against the total priced at placement, never trusted."""
+
+    code = "payment_amount_mismatch"
+    default_detail = gettext_noop("The amount paid does not match the order total.")
+
+    def __init__(self, expected, received, detail: str | None = None):
+        super().__init__(detail)
+        self.expected = expected
+        self.received = received

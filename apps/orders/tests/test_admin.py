@@ -418,3 +418,24 @@ def test_every_column_sorts_and_the_items_column_sorts_by_units(admin_client):
         assert admin_client.get(f"{ORDERS}?o={column}").status_code == 200, column
     assert listed(admin_client, {"o": "5"}) == [one.number, three.number]
     assert listed(admin_client, {"o": "-5"}) == [three.number, one.number]
+
+
+def test_customer_service_may_cancel_and_finance_may_only_look(client, db):
+    from django.contrib.auth.models import Group
+
+    from apps.accounts.tests.factories import UserFactory
+
+    service = UserFactory(is_staff=True)
+    service.groups.add(Group.objects.get(name="Customer Service"))
+    finance = UserFactory(is_staff=True)
+    finance.groups.add(Group.objects.get(name="Finance"))
+
+    client.force_login(service)
+    service_list = client.get("/admin/orders/order/")
+    client.force_login(finance)
+    finance_list = client.get("/admin/orders/order/")
+
+    assert service_list.status_code == 200
+    assert "cancel_unpaid" in str(service_list.context["action_form"].fields["action"].choices)
+    assert finance_list.status_code == 200
+    assert finance_list.context["action_form"] is None  # no action at all to offer
