@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "apps.promotions",
     "apps.cart",
     "apps.orders",
+    "apps.payments",
+    "apps.shipping",
 ]
 
 MIDDLEWARE = [

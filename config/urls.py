@@ -17,6 +17,8 @@ api_v1 = [
     path("", include("apps.promotions.api.urls")),
     path("", include("apps.cart.api.urls")),
     path("", include("apps.orders.api.urls")),
+    path("", include("apps.payments.api.urls")),
+    path("", include("apps.shipping.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +29,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("cart/", include("apps.cart.urls")),
     path("", include("apps.orders.urls")),
+    path("payments/", include("apps.payments.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -3,12 +3,13 @@
 from apps.accounts.forms import AddressForm
 from apps.accounts.models import Address
 from apps.accounts.selectors import address_list_for_user, points_balance
-from apps.accounts.services import points_record, user_register
+from apps.accounts.services import customer_mail_send, points_record, user_register
 
 __all__ = [
     "AddressForm",
     "address_list_for_user",
     "address_snapshot",
+    "customer_mail_send",
     "points_balance",
     "points_record",
     "user_register",

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -263,3 +264,21 @@ def points_record(*, user: User, delta: int, reason: str, reference: str = "") -
             return None
     business_log("points_recorded", user_id=user.pk, delta=delta, reason=reason, reference=reference)
     return entry
+
+
+def customer_mail_send(*, user_id: int, template: str, context: dict) -> bool:
+    """Mail a customer in their own language; False when there is nobody to mail.
+
+    `template` names two templates: `<template>_subject.txt` and `<template>_body.txt`,
+    rendered with the context plus `user`. Callers are event handlers: the mail goes out
+    once per event thanks to the handler's dedupe.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:  # deleted or deactivated since
+        return False
+    with translation.override(user.language):
+        full_context = {"user": user, **context}
+        subject = render_to_string(f"{template}_subject.txt", full_context).strip()
+        body = render_to_string(f"{template}_body.txt", full_context)
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
+    return True

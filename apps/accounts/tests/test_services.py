@@ -80,3 +80,25 @@ def test_points_cannot_go_negative(user):
     with pytest.raises(PointsBalanceTooLow):
         services.points_record(user=user, delta=-11, reason="redeemed", reference="A2")
     assert PointsEntry.objects.count() == 1
+
+
+def test_customer_mail_goes_out_in_the_customers_language(mailoutbox, settings, tmp_path):
+    from apps.accounts.services import customer_mail_send
+    from apps.accounts.tests.factories import UserFactory
+
+    # given two templates in a temporary folder and a customer who reads Chinese
+    (tmp_path / "note_subject.txt").write_text("{% load i18n %}{% translate 'Payment' %} {{ number }}")
+    (tmp_path / "note_body.txt").write_text("{% load i18n %}{% translate 'Cancel' %}, {{ user.email }}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    user = UserFactory(language="zh-hans")
+    gone = UserFactory(is_active=False)
+
+    # when
+    sent = customer_mail_send(user_id=user.pk, template="note", context={"number": "N1"})
+    not_sent = customer_mail_send(user_id=gone.pk, template="note", context={"number": "N2"})
+
+    # then
+    assert (sent, not_sent) == (True, False)
+    assert [m.to for m in mailoutbox] == [[user.email]]
+    assert mailoutbox[0].subject == "支付 N1"
+    assert mailoutbox[0].body == f"取消, {user.email}"

@@ -1,0 +1,1 @@
+"""Payments' reactions to other apps' events (subscribed by topic; nothing imported)."""

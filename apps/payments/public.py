@@ -1,0 +1,1 @@
+"""Payments' front door for the apps to its right."""

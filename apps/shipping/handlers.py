@@ -1,0 +1,1 @@
+"""Shipping's reactions to other apps' events (subscribed by topic; nothing imported)."""

@@ -1,0 +1,1 @@
+"""Shipping's front door for the apps to its right."""
