@@ -168,6 +168,25 @@ POINTS_PER_YUAN = env.int("POINTS_PER_YUAN", default=1)
 # Reviews only from customers who bought the product (a completed order; catalog.Purchase).
 REVIEWS_REQUIRE_PURCHASE = env.bool("REVIEWS_REQUIRE_PURCHASE", default=True)
 
+# --- Payments (apps/payments) -------------------------------------------------------------
+# Which class speaks to which provider: a real SDK-backed class replaces a simulated one here.
+PAYMENT_GATEWAYS = {
+    "alipay": "apps.payments.gateways.alipay.AlipayGateway",
+    "wechat": "apps.payments.gateways.wechat.WechatPayGateway",
+}
+# Where `manage.py payment_keys` writes this installation's keys and the gateways read them.
+PAYMENT_KEYS_DIR = env.path("PAYMENT_KEYS_DIR", default=BASE_DIR / "var" / "payment-keys")
+# The shop's own address as the providers call it back (notify URLs, return URLs).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Seconds a payment may stay pending before the reconciler asks the provider about it.
+PAYMENT_NOTIFY_WINDOW = env.int("PAYMENT_NOTIFY_WINDOW", default=10 * 60)
+# --- end of payments settings
+
+# --- Shipping (apps/shipping) -------------------------------------------------------------
+# Days after delivery before an order completes by itself (unless the customer confirms first).
+ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
+# --- end of shipping settings
+
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
