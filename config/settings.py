@@ -32,7 +32,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.core.apps.ShopAdminConfig",  # django.contrib.admin with the shop's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -180,11 +180,31 @@ PAYMENT_KEYS_DIR = env.path("PAYMENT_KEYS_DIR", default=BASE_DIR / "var" / "paym
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Seconds a payment may stay pending before the reconciler asks the provider about it.
 PAYMENT_NOTIFY_WINDOW = env.int("PAYMENT_NOTIFY_WINDOW", default=10 * 60)
+# How often beat runs that reconciler (payments.reconcile_pending), in seconds.
+PAYMENT_RECONCILE_EVERY = env.int("PAYMENT_RECONCILE_EVERY", default=60)
+# The shop's accounts with the providers: Alipay app id, WeChat Pay merchant id and app id.
+# The simulated providers accept exactly these; a notification naming another is refused.
+PAYMENT_ALIPAY_APP_ID = env.str("PAYMENT_ALIPAY_APP_ID", default="2021000000000001")
+PAYMENT_WECHAT_MCHID = env.str("PAYMENT_WECHAT_MCHID", default="1900000001")
+PAYMENT_WECHAT_APPID = env.str("PAYMENT_WECHAT_APPID", default="wx8888888888888888")
+# Notifications accepted per calling address (the notify endpoints' throttle).
+PAYMENT_NOTIFY_THROTTLE = env.str("THROTTLE_PAYMENT_NOTIFY", default="600/min")
+# The simulated providers' cashier pages (/payments/sandbox/...): on, except in production,
+# where anyone could "pay" without money. A real provider's gateway class replaces them.
+PAYMENT_SANDBOX = env.bool("PAYMENT_SANDBOX", default=not PRODUCTION)
 # --- end of payments settings
 
 # --- Shipping (apps/shipping) -------------------------------------------------------------
 # Days after delivery before an order completes by itself (unless the customer confirms first).
 ORDER_AUTO_COMPLETE_DAYS = env.int("ORDER_AUTO_COMPLETE_DAYS", default=7)
+# Each carrier's key for the tracking webhook's HMAC-SHA256 signature ("sf=key1,zto=key2");
+# a carrier not listed gets a key derived from SECRET_KEY (`manage.py shipping_webhook_secret sf`).
+SHIPPING_WEBHOOK_SECRETS = env.dict("SHIPPING_WEBHOOK_SECRETS", default={})
+# The simulated carrier (beat task shipping.simulate_carriers) moves every undelivered shipment
+# one step (picked up, in transit, out for delivery, delivered) per SHIPPING_SIMULATOR_STEP_SECONDS.
+# Turn it off once real carriers post to the webhook.
+SHIPPING_SIMULATOR_ENABLED = env.bool("SHIPPING_SIMULATOR_ENABLED", default=True)
+SHIPPING_SIMULATOR_STEP_SECONDS = env.int("SHIPPING_SIMULATOR_STEP_SECONDS", default=120)
 # --- end of shipping settings
 
 # --- i18n -------------------------------------------------------------------------------
@@ -240,6 +260,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-delivered-events": {"task": "core.purge_delivered_events", "schedule": 60 * 60 * 6},
     "purge-guest-carts": {"task": "cart.purge_expired_guest_carts", "schedule": 60 * 60 * 24},
     "orders-expire-unpaid": {"task": "orders.expire_unpaid", "schedule": 60},
+    "payments-reconcile-pending": {"task": "payments.reconcile_pending", "schedule": PAYMENT_RECONCILE_EVERY},
+    "orders-complete-delivered": {"task": "orders.complete_delivered", "schedule": 60 * 60},
+    "shipping-simulate-carriers": {"task": "shipping.simulate_carriers", "schedule": 30},
 }
 # Outbox rows dispatched per relay round, and how long a Idempotency-Key is kept.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)

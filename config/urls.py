@@ -6,10 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.catalog import views as catalog_views
 
-admin.site.site_header = "Shop back office"
-admin.site.site_title = "Shop back office"
-admin.site.index_title = "Run the shop"
-
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.catalog.api.urls")),
@@ -18,6 +14,7 @@ api_v1 = [
     path("", include("apps.cart.api.urls")),
     path("", include("apps.orders.api.urls")),
     path("", include("apps.payments.api.urls")),
+    path("", include("apps.payments.api.refund_urls")),
     path("", include("apps.shipping.api.urls")),
 ]
 
@@ -30,6 +27,7 @@ urlpatterns = [
     path("cart/", include("apps.cart.urls")),
     path("", include("apps.orders.urls")),
     path("payments/", include("apps.payments.urls")),
+    path("", include("apps.payments.refund_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PAYMENT_KEYS_DIR = tmp_path / "payment-keys"
 
 
 def seed_demo(**options) -> str:
@@ -79,7 +80,7 @@ def test_apps_are_seeded_in_installed_apps_order_each_timed_at_verbosity_2():
     output = seed_demo(products=0, verbosity=2)
 
     timed = [line.split(":")[0] for line in output.splitlines() if line.endswith(" s")]
-    assert timed == ["accounts", "catalog", "inventory", "promotions", "orders"]
+    assert timed == ["accounts", "catalog", "inventory", "promotions", "orders", "payments"]
 
 
 def test_a_negative_product_count_is_refused():

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
@@ -9,4 +10,12 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Register the relay task in every process (web too), so the on-commit
         # nudge finds it by name; Celery's own autodiscovery runs only in workers.
-        from apps.core import checks, tasks  # noqa: F401
+        from apps.core import audit, checks, tasks  # noqa: F401
+
+
+class ShopAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the shop's site (branding, index grouped by domain)."""
+
+    default = False  # core's own config stays CoreConfig
+
+    default_site = "apps.core.admin_site.ShopAdminSite"

@@ -13,3 +13,17 @@ def commit_reservation(payload: dict) -> None:
     second OrderPaid for the same order, commits nothing more.
     """
     services.stock_commit_reservation(reference=payload["number"])
+
+
+@event_handler("payments.refund_succeeded.v1", name="inventory.return_refunded_goods")
+def return_refunded_goods(payload: dict) -> None:
+    """A refund whose goods came back puts their units back on hand.
+
+    Expects payments' contract: {"refund_id": int, "return_goods": bool, "lines":
+    [{"sku_id": int, "quantity": int}]}. The reference is the refund, so a replay (or
+    a second message for the same refund) returns nothing more.
+    """
+    if not payload.get("return_goods"):
+        return
+    lines = [(line["sku_id"], line["quantity"]) for line in payload.get("lines") or []]
+    services.stock_return(lines=lines, reference=f"refund:{payload['refund_id']}")

@@ -170,3 +170,34 @@ def _announce(sku_id: int, *, available_change: int) -> Stock:
     if stock.available <= stock.low_stock_threshold < before:
         publish(StockLow(sku_id=sku_id, available=stock.available, threshold=stock.low_stock_threshold))
     return stock
+
+
+def stock_return(*, lines: Lines, reference: str) -> list[tuple[int, int]]:
+    """Goods a customer sent back (a refund with return_goods) go back on hand; returns the lines.
+
+    Once per reference (the refund): under the SKUs' row locks, a reference that has
+    returned goods already returns nothing more, so a replay adds no units. A SKU that
+    no longer exists in inventory is skipped (its units have nowhere to go).
+    """
+    merged = _ordered(lines)
+    if not merged:
+        return []
+    if not reference:
+        raise ValueError("a return needs the reference of what it comes from")
+    with transaction.atomic():
+        # Lock in SKU id order, as the other stock use cases do, so they never deadlock.
+        present = set(
+            Stock.objects.select_for_update()
+            .filter(sku_id__in=[sku_id for sku_id, _ in merged])
+            .order_by("sku_id")
+            .values_list("sku_id", flat=True)
+        )
+        if StockMovement.objects.filter(reason=StockMovement.Reason.RETURN, reference=reference).exists():
+            return []
+        returned = [(sku_id, qty) for sku_id, qty in merged if sku_id in present]
+        for sku_id, qty in returned:
+            Stock.objects.filter(sku_id=sku_id).update(on_hand=F("on_hand") + qty, version=F("version") + 1)
+            _moved(sku_id, on_hand=qty, reserved=0, reason=StockMovement.Reason.RETURN, reference=reference)
+            _announce(sku_id, available_change=qty)
+    business_log("stock_returned", reference=reference, lines=returned)
+    return returned

@@ -13,6 +13,7 @@ from django.contrib.auth import get_permission_codename
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -146,6 +147,8 @@ class OrderAdmin(admin.ModelAdmin):
                     "paid_at",
                     "payment_provider",
                     "shipped_at",
+                    "ship_link",
+                    "delivered_at",
                     "cancelled_at",
                     "completed_at",
                 )
@@ -166,6 +169,8 @@ class OrderAdmin(admin.ModelAdmin):
         "paid_at",
         "payment_provider",
         "shipped_at",
+        "ship_link",
+        "delivered_at",
         "cancelled_at",
         "completed_at",
         "recipient",
@@ -228,6 +233,17 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("items"), ordering="items")
     def item_count(self, order):
         return order.items
+
+    @admin.display(description=_("shipping"))
+    def ship_link(self, order):
+        """Shipping's "ship paid orders" page for this order: linked by URL name, not imported."""
+        if order.shipped_at is not None or order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
+            return "-"
+        try:
+            url = reverse("admin:shipping_shipment_add", current_app=self.admin_site.name)
+        except NoReverseMatch:  # shipping not installed
+            return "-"
+        return format_html('<a class="button" href="{}?order={}">{}</a>', url, order.number, gettext("Ship this order"))
 
     @admin.display(description=_("price breakdown"))
     def price_breakdown(self, order):

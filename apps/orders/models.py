@@ -62,6 +62,9 @@ class Order(TimeStampedModel):
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # When the carrier delivered the parcel (shipping's ShipmentDelivered): the order
+    # completes ORDER_AUTO_COMPLETE_DAYS later unless the customer confirms receipt first.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -73,6 +76,8 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["user", "-placed_at"], name="order_user_placed_idx"),
             models.Index(fields=["status", "payment_deadline"], name="order_status_deadline_idx"),
+            # The daily auto-complete: shipped orders delivered before a cut-off.
+            models.Index(fields=["status", "delivered_at"], name="order_status_delivered_idx"),
         ]
 
     def __str__(self):

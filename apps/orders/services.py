@@ -6,7 +6,7 @@ leaves no trace: no order, no reservation, no coupon use.
 """
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +21,7 @@ from apps.core.outbox import publish
 from apps.inventory import public as inventory_public
 from apps.orders.domain import exceptions
 from apps.orders.domain.events import OrderCancelled, OrderCompleted, OrderPaid, OrderPlaced, OrderShipped
+from apps.orders.domain.status import IllegalTransition, OrderStatus, ensure_transition
 from apps.orders.models import Order, OrderLine, new_order_number
 from apps.promotions import public as promotions_public
 
@@ -170,18 +171,7 @@ def order_confirm_receipt(*, order: Order, user) -> Order:
     """The customer says the parcel arrived: shipped -> completed."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk, user_id=user.pk)
-        order.complete()
-        order.save(update_fields=["status", "completed_at", "updated_at"])
-        product_ids = sorted(set(order.lines.values_list("product_id", flat=True)))
-        publish(
-            OrderCompleted(
-                order_id=order.pk,
-                number=order.number,
-                user_id=order.user_id,
-                product_ids=product_ids,
-                total=order.total,
-            )
-        )
+        _complete_locked(order)
     business_log("order_completed", order_id=order.pk, number=order.number)
     return order
 
@@ -238,6 +228,8 @@ def order_mark_shipped(
     tracking_number = _short_text(tracking_number, "tracking_number", 64)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == OrderStatus.PARTIALLY_REFUNDED and order.shipped_at is not None:
+            raise IllegalTransition(order.status, OrderStatus.SHIPPED)  # a partly refunded order ships once
         order.mark_shipped(at=shipped_at)
         order.save(update_fields=["status", "shipped_at", "updated_at"])
         publish(
@@ -344,3 +336,140 @@ def _breakdown_snapshot(breakdown) -> dict:
         "coupon_code": breakdown.coupon_code,
         "line_discounts": [[sku_id, str(amount)] for sku_id, amount in breakdown.line_discounts],
     }
+
+
+# --- Delivery and completion without the customer (shipping's ShipmentDelivered) ---------
+
+
+def auto_complete_after() -> timedelta:
+    return timedelta(days=int(getattr(settings, "ORDER_AUTO_COMPLETE_DAYS", 7)))
+
+
+def order_mark_delivered(*, order_number: str, delivered_at: datetime) -> Order:
+    """The carrier delivered the parcel: record when. The first delivery counts.
+
+    The status does not change: a shipped order completes ORDER_AUTO_COMPLETE_DAYS later
+    (orders_complete_delivered) unless the customer confirms receipt first; an order
+    already completed or refunded just keeps the fact.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(number=order_number)
+        if order.delivered_at is None:
+            order.delivered_at = delivered_at
+            order.save(update_fields=["delivered_at", "updated_at"])
+    business_log("order_delivered", order_id=order.pk, number=order.number)
+    return order
+
+
+def orders_complete_delivered(*, now: datetime | None = None) -> int:
+    """Complete the orders delivered more than ORDER_AUTO_COMPLETE_DAYS ago; returns how many.
+
+    Completion is the same as the customer's confirmation (OrderCompleted, so points
+    follow). One transaction per order; rows another worker holds (the customer
+    confirming right now) are skipped, and an order completed meanwhile no longer matches.
+    """
+    now = now or timezone.now()
+    due = {
+        # A partly refunded order that shipped completes too (see domain/status.py).
+        "status__in": [Order.Status.SHIPPED, Order.Status.PARTIALLY_REFUNDED],
+        "completed_at__isnull": True,
+        "delivered_at__lt": now - auto_complete_after(),
+    }
+    ids = list(Order.objects.filter(**due).order_by("delivered_at").values_list("pk", flat=True))
+    completed = 0
+    for order_id in ids:
+        try:
+            with transaction.atomic():
+                order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id, **due).first()
+                if order is None:
+                    continue
+                _complete_locked(order, at=now)
+        except IllegalTransition:  # the state machine says no: one order must not stop the rest
+            continue
+        business_log("order_completed", order_id=order.pk, number=order.number, automatically=True)
+        completed += 1
+    return completed
+
+
+def _complete_locked(order: Order, *, at: datetime | None = None) -> None:
+    """shipped -> completed and OrderCompleted, on an order locked by the caller."""
+    if order.status == OrderStatus.PARTIALLY_REFUNDED and (order.shipped_at is None or order.completed_at):
+        # A partly refunded order may complete, but only once it has shipped, and only once.
+        raise IllegalTransition(order.status, OrderStatus.COMPLETED)
+    order.complete(at=at)
+    order.save(update_fields=["status", "completed_at", "updated_at"])
+    product_ids = sorted(set(order.lines.values_list("product_id", flat=True)))
+    publish(
+        OrderCompleted(
+            order_id=order.pk,
+            number=order.number,
+            user_id=order.user_id,
+            product_ids=product_ids,
+            total=order.total,
+        )
+    )
+
+
+# --- Refunds (payments' RefundSucceeded) ----------------------------------------------------
+
+
+def order_mark_refunded(*, order_number: str, fully_refunded: bool) -> Order:
+    """Money went back to the customer: refunded when nothing of the payment is left,
+    partially refunded otherwise (a second partial refund keeps it so).
+
+    IllegalTransition when the order cannot take it: a cancelled order whose late
+    payment was refunded stays cancelled, and a refunded order stays refunded.
+    """
+    target = OrderStatus.REFUNDED if fully_refunded else OrderStatus.PARTIALLY_REFUNDED
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(number=order_number)
+        ensure_transition(order.status, target)
+        order.status = target
+        order.save(update_fields=["status", "updated_at"])
+    business_log("order_refunded", order_id=order.pk, number=order.number, fully=fully_refunded)
+    return order
+
+
+def order_refund_points(*, order_number: str, refund_reference: str, amount: Decimal, refunded_total: Decimal) -> int:
+    """Take back the points of the refunded share of an order; returns how many it loses.
+
+    The share is cumulative: after refunds adding up to X of a total T, the order keeps
+    `points - floor(points * X / T)` of the points priced at placement, so partial
+    refunds never take back more than a full one, and a full refund takes back all.
+    This refund's part is the difference before and after it (`refunded_total` includes
+    it), whatever order the refunds arrive in.
+
+    Before completion the order simply earns fewer points (completion awards what is
+    left); once completed, the ledger gets one negative line for this refund (reason
+    `order_refunded`, reference `refund_reference`: a replay adds nothing), never taking
+    the balance below zero. An order that was never paid (a late payment refunded after
+    cancelling) has nothing to take back.
+    """
+    for name, value in (("amount", amount), ("refunded_total", refunded_total)):
+        if not isinstance(value, Decimal):
+            raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(number=order_number)
+        if order.paid_at is None or order.total <= ZERO:
+            return 0
+        priced = int((order.breakdown or {}).get("points_earned", order.points_earned))
+
+        def taken_back(refunded: Decimal) -> int:
+            refunded = min(max(refunded, ZERO), order.total)
+            return int((priced * refunded / order.total).to_integral_value(rounding=ROUND_FLOOR))
+
+        if order.completed_at is None:
+            keep = priced - taken_back(refunded_total)
+            lost = max(order.points_earned - keep, 0)
+            if lost:
+                order.points_earned = keep
+                order.save(update_fields=["points_earned", "updated_at"])
+        else:
+            share = taken_back(refunded_total) - taken_back(refunded_total - amount)
+            lost = min(share, accounts_public.points_balance(user=order.user))
+            if lost > 0 and not accounts_public.points_record(
+                user=order.user, delta=-lost, reason="order_refunded", reference=refund_reference
+            ):
+                lost = 0  # taken back already (a replay)
+    business_log("order_refund_points", number=order_number, reference=refund_reference, points=lost)
+    return max(lost, 0)

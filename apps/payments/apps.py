@@ -8,4 +8,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
-        from apps.payments import handlers  # noqa: F401
+        from apps.payments import checks, handlers  # noqa: F401

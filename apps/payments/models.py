@@ -138,3 +138,74 @@ class Refund(TimeStampedModel):
 
     def __str__(self):
         return self.out_refund_no
+
+
+# --- The simulated providers' own records (apps/payments/sandbox) -----------------------
+# What Alipay's and WeChat Pay's servers would keep on their side. The shop's code never
+# reads these: it asks the sandbox through the gateways, as it would ask the real ones.
+
+
+class SandboxTrade(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the buyer")
+        SUCCEEDED = "succeeded", _("paid")
+        FAILED = "failed", _("payment failed")
+        CLOSED = "closed", _("closed")
+
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    merchant_id = models.CharField(_("merchant id"), max_length=32)  # Alipay app_id, WeChat mchid
+    app_id = models.CharField(_("app id"), max_length=32, blank=True)  # WeChat appid
+    out_trade_no = models.CharField(_("merchant trade number"), max_length=64)
+    trade_no = models.CharField(_("provider trade number"), max_length=64, unique=True)
+    amount = MoneyField(_("amount"))
+    subject = models.CharField(_("subject"), max_length=256)
+    notify_url = models.URLField(_("notify URL"), max_length=500)
+    return_url = models.URLField(_("return URL"), max_length=500, blank=True)
+    # The cashier page's address carries it: whoever has the link may pay, as with a real cashier.
+    token = models.CharField(_("cashier token"), max_length=64, unique=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # Set from the cashier page (or a test): refunds of this trade are refused.
+    fail_refunds = models.BooleanField(_("refuse refunds"), default=False)
+    notify_attempts = models.PositiveIntegerField(_("notification attempts"), default=0)
+    notified_at = models.DateTimeField(_("merchant acknowledged at"), null=True, blank=True)
+    last_notify_error = models.CharField(_("last notification error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox trade")
+        verbose_name_plural = _("sandbox trades")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "merchant_id", "out_trade_no"], name="sandbox_trade_unique_per_merchant"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.out_trade_no}"
+
+
+class SandboxRefund(models.Model):
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    trade = models.ForeignKey(SandboxTrade, on_delete=models.CASCADE, related_name="refunds", verbose_name=_("trade"))
+    out_refund_no = models.CharField(_("merchant refund number"), max_length=64)
+    refund_no = models.CharField(_("provider refund number"), max_length=64, unique=True)
+    amount = MoneyField(_("amount"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox refund")
+        verbose_name_plural = _("sandbox refunds")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trade", "out_refund_no"], name="sandbox_refund_unique_per_trade"),
+        ]
+
+    def __str__(self):
+        return self.out_refund_no

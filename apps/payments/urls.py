@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.payments import views
 
 app_name = "payments"
 
-urlpatterns = []
+urlpatterns = [
+    path("pay/<str:number>/", views.pay_order, name="pay"),
+    path("return/<str:out_trade_no>/", views.payment_return, name="return"),
+    # The simulated providers' cashier (apps/payments/sandbox).
+    path("sandbox/<str:out_trade_no>/", views.sandbox_cashier, name="sandbox_cashier"),
+    path("sandbox/<str:out_trade_no>/settle/", views.sandbox_settle, name="sandbox_settle"),
+    path("sandbox/<str:out_trade_no>/refunds/", views.sandbox_refunds, name="sandbox_refunds"),
+]

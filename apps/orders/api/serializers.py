@@ -77,6 +77,8 @@ class OrderOutput(serializers.ModelSerializer):
             "placed_at",
             "payment_deadline",
             "paid_at",
+            "shipped_at",
+            "delivered_at",
             "cancelled_at",
             "completed_at",
         ]

@@ -19,6 +19,10 @@ _REFUNDS = frozenset({OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED})
 
 # Straight from the design (shared/ARCHITECTURE.md): pay, ship, complete; cancel only
 # while unpaid (by the customer or after the payment window); refund once money came in.
+# A partial refund leaves the rest of the order going: a paid order partly refunded still
+# ships and completes, and a second partial refund keeps it partially refunded. Whether
+# it has shipped or completed already is told by shipped_at and completed_at, which the
+# services check (an order ships once and completes once).
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.SHIPPED}) | _REFUNDS,
@@ -26,7 +30,7 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.COMPLETED: _REFUNDS,
     OrderStatus.CANCELLED: frozenset(),
     OrderStatus.REFUNDED: frozenset(),
-    OrderStatus.PARTIALLY_REFUNDED: frozenset(),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.SHIPPED, OrderStatus.COMPLETED}) | _REFUNDS,
 }
 
 

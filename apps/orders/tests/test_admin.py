@@ -439,3 +439,18 @@ def test_customer_service_may_cancel_and_finance_may_only_look(client, db):
     assert "cancel_unpaid" in str(service_list.context["action_form"].fields["action"].choices)
     assert finance_list.status_code == 200
     assert finance_list.context["action_form"] is None  # no action at all to offer
+
+
+def test_a_paid_order_links_to_shipping_and_an_unpaid_one_does_not(admin_client):
+    sku = sku_in_stock(units=5)
+    customer = UserFactory()
+    address = AddressFactory(user=customer)
+    paid = services.order_place(user=customer, lines=[(sku.pk, 1)], address_id=address.pk)
+    services.order_mark_paid(order_number=paid.number, amount=paid.total, provider="alipay")
+    unpaid = services.order_place(user=customer, lines=[(sku.pk, 1)], address_id=address.pk)
+
+    paid_page = admin_client.get(f"/admin/orders/order/{paid.pk}/change/").content.decode()
+    unpaid_page = admin_client.get(f"/admin/orders/order/{unpaid.pk}/change/").content.decode()
+
+    assert f"/admin/shipping/shipment/add/?order={paid.number}" in paid_page
+    assert "/admin/shipping/shipment/add/?order=" not in unpaid_page

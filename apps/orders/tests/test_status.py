@@ -14,6 +14,11 @@ ALLOWED = {
     (S.SHIPPED, S.PARTIALLY_REFUNDED),
     (S.COMPLETED, S.REFUNDED),
     (S.COMPLETED, S.PARTIALLY_REFUNDED),
+    # a partly refunded order still ships and completes, and may be refunded again
+    (S.PARTIALLY_REFUNDED, S.SHIPPED),
+    (S.PARTIALLY_REFUNDED, S.COMPLETED),
+    (S.PARTIALLY_REFUNDED, S.PARTIALLY_REFUNDED),
+    (S.PARTIALLY_REFUNDED, S.REFUNDED),
 }
 EVERY_PAIR = [(current, target) for current in S for target in S]
 

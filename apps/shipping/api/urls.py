@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from apps.shipping.api import views
+
+urlpatterns = [
+    path("orders/<str:number>/tracking/", views.OrderTrackingApi.as_view(), name="order-tracking"),
+    path("shipping/webhook/<str:carrier>/", views.CarrierWebhookApi.as_view(), name="shipping-webhook"),
+]

@@ -1,0 +1,11 @@
+"""The customer's refund page, under the order it belongs to."""
+
+from django.urls import path
+
+from apps.payments import views_refunds
+
+app_name = "refunds"
+
+urlpatterns = [
+    path("orders/<str:number>/refunds/", views_refunds.order_refunds, name="order_refunds"),
+]
