@@ -261,6 +261,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-guest-carts": {"task": "cart.purge_expired_guest_carts", "schedule": 60 * 60 * 24},
     "orders-expire-unpaid": {"task": "orders.expire_unpaid", "schedule": 60},
     "payments-reconcile-pending": {"task": "payments.reconcile_pending", "schedule": PAYMENT_RECONCILE_EVERY},
+    "payments-resend-refunds": {"task": "payments.resend_refunds", "schedule": 5 * 60},
     "orders-complete-delivered": {"task": "orders.complete_delivered", "schedule": 60 * 60},
     "shipping-simulate-carriers": {"task": "shipping.simulate_carriers", "schedule": 30},
 }
