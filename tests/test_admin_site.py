@@ -18,7 +18,7 @@ def test_every_app_registers_on_the_shops_site():
 def test_the_index_is_grouped_by_domain_in_a_fixed_order(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
 
-    response = client.get("/admin/")
+    response = client.get("/admin/?apps")
 
     sections = [str(section["name"]) for section in response.context["app_list"]]
     assert sections == [str(title) for title, _members in SECTIONS if str(title) in sections]  # the fixed order
@@ -65,3 +65,23 @@ def test_a_staff_change_in_the_admin_log_goes_to_the_business_log(caplog):
     assert records[0].action == "change"
     assert records[0].model == "accounts.user"
     assert records[0].change_message == "Changed display name."
+
+
+def test_the_dashboard_is_the_landing_page_of_those_who_may_see_it(client):
+    from django.contrib.auth.models import Group
+
+    finance = UserFactory(is_staff=True)
+    finance.groups.add(Group.objects.get(name="Finance"))
+    operator = UserFactory(is_staff=True)
+    operator.groups.add(Group.objects.get(name="Operations"))
+
+    client.force_login(finance)
+    landing = client.get("/admin/")
+    listed = client.get("/admin/?apps")
+    client.force_login(operator)
+    operators_landing = client.get("/admin/")
+
+    assert landing.status_code == 302
+    assert landing["Location"] == "/admin/reports/dashboard/"
+    assert listed.status_code == 200
+    assert operators_landing.status_code == 200  # no reports for them: the grouped list

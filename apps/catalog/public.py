@@ -1,9 +1,13 @@
 """Catalog's front door for the apps to its right (inventory, cart, orders, ...)."""
 
 import dataclasses
+from collections.abc import Iterable
 from decimal import Decimal
 
-from apps.catalog.models import SKU, Category
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Substr
+
+from apps.catalog.models import SKU, Category, Product
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,3 +57,65 @@ def sku_snapshots(*, sku_ids: list[int]) -> dict[int, SkuSnapshot]:
             thumbnail_url=images[0].thumbnail.url if images and images[0].thumbnail else "",
         )
     return snapshots
+
+
+# --- Reports ------------------------------------------------------------------------------
+
+
+def product_categories(*, product_ids: Iterable[int]) -> dict[int, int]:
+    """Each existing product's category id (the sales roll-up groups by category)."""
+    product_ids = list(product_ids)
+    if not product_ids:
+        return {}
+    return dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "category_id"))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportLabels:
+    """Names for a sales report: products by id, and categories by id with the top-level
+    category each belongs to (a report groups the tree's leaves under its sections)."""
+
+    products: dict[int, str]
+    categories: dict[int, tuple[int, str]]  # category id -> (top-level category id, its name)
+
+
+_LABEL_PRODUCT, _LABEL_CATEGORY = 1, 2
+
+
+def report_labels(*, product_ids: Iterable[int], category_ids: Iterable[int]) -> ReportLabels:
+    """Product names and top-level categories in one query (a dashboard counts its queries).
+
+    Unknown ids are simply missing from the answer.
+    """
+    product_ids, category_ids = list(product_ids), list(category_ids)
+    parts = []
+    if product_ids:
+        parts.append(
+            Product.objects.filter(pk__in=product_ids)
+            .annotate(kind=Value(_LABEL_PRODUCT), top_id=Value(0), label=F("name"))
+            .order_by()  # a part of a UNION takes no ORDER BY
+            .values_list("kind", "pk", "top_id", "label")
+        )
+    if category_ids:
+        top = Category.objects.filter(path=Substr(OuterRef("path"), 1, Category.steplen)).order_by()
+        parts.append(
+            Category.objects.filter(pk__in=category_ids)
+            .annotate(
+                kind=Value(_LABEL_CATEGORY),
+                top_id=Subquery(top.values("pk")[:1]),
+                label=Subquery(top.values("name")[:1]),
+            )
+            .order_by()
+            .values_list("kind", "pk", "top_id", "label")
+        )
+    if not parts:
+        return ReportLabels(products={}, categories={})
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    products: dict[int, str] = {}
+    categories: dict[int, tuple[int, str]] = {}
+    for kind, pk, top_id, label in rows:
+        if kind == _LABEL_PRODUCT:
+            products[pk] = label
+        else:
+            categories[pk] = (top_id, label)
+    return ReportLabels(products=products, categories=categories)

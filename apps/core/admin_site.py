@@ -7,7 +7,12 @@ belong to two domains, "app_label.ModelName"); core names no other app's code.
 """
 
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+
+# The landing page for staff who may see it (by URL name and permission: core imports no app).
+DASHBOARD = ("admin:reports_dashboard_changelist", "reports.view_dashboard")
 
 # (section title, members). A model goes to the first section naming it or its app.
 SECTIONS = (
@@ -25,6 +30,17 @@ class ShopAdminSite(admin.AdminSite):
     site_header = _("Shop back office")
     site_title = _("Shop back office")
     index_title = _("Run the shop")
+
+    def index(self, request, extra_context=None):
+        """The sales dashboard is the landing page of those who may see it; `?apps` (the
+        "Home" link of the dashboard) shows the grouped list of everything else."""
+        url_name, permission = DASHBOARD
+        if "apps" not in request.GET and request.user.has_perm(permission):
+            try:
+                return HttpResponseRedirect(reverse(url_name, current_app=self.name))
+            except NoReverseMatch:  # reports not installed
+                pass
+        return super().index(request, extra_context)
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

@@ -182,7 +182,7 @@ def test_admin_user_pages_work_for_a_superuser(client):
     AddressFactory(user=admin)
     client.force_login(admin)
 
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/?apps").status_code == 200
     assert client.get("/admin/accounts/user/").status_code == 200
     assert client.get(f"/admin/accounts/user/{admin.pk}/change/").status_code == 200
     assert client.get("/admin/accounts/user/add/").status_code == 200

@@ -60,7 +60,7 @@ def test_every_catalog_admin_page_opens_for_a_superuser(admin_client, catalog):
     product, category, review = catalog["product"], catalog["category"], catalog["review"]
     brand, attribute = Brand.objects.get(), Attribute.objects.get()
     pages = [
-        "/admin/",
+        "/admin/?apps",
         "/admin/catalog/",
         "/admin/catalog/category/",
         "/admin/catalog/category/add/",
