@@ -8,19 +8,19 @@ without it get 403, anyone else the admin's login page.
 Every table of the page has a CSV export at export/<table>.csv with the same range.
 """
 
-import csv
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.csv_export import csv_response
 from apps.reports import selectors
 from apps.reports.domain.periods import Period, default_range, each_day
 from apps.reports.forms import DateRangeForm
@@ -38,9 +38,6 @@ PROVIDER_LABELS = {
 }
 PERIOD_LABELS = {"today": _("Today"), "7d": _("Last 7 days"), "30d": _("Last 30 days")}
 QUICK_RANGES = (7, 30, 90, 365)
-# Cells a spreadsheet would run as a formula start with one of these; such text is
-# exported with a leading apostrophe (OWASP's advice for CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def provider_label(code: str) -> str:
@@ -195,22 +192,7 @@ class DashboardAdmin(admin.ModelAdmin):
             errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
             return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
         header, rows = export(period=period, today=today)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{table}-{period.start}-{period.end}.csv"'
-        response.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese names as UTF-8
-        writer = csv.writer(response)
-        writer.writerow([str(title) for title in header])
-        for row in rows:
-            writer.writerow([_cell(value) for value in row])
-        return response
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    return value
+        return csv_response(filename=f"{table}-{period.start}-{period.end}.csv", header=header, rows=rows)
 
 
 def _export_kpis(*, period, today):

@@ -454,3 +454,40 @@ def test_a_paid_order_links_to_shipping_and_an_unpaid_one_does_not(admin_client)
 
     assert f"/admin/shipping/shipment/add/?order={paid.number}" in paid_page
     assert "/admin/shipping/shipment/add/?order=" not in unpaid_page
+
+
+def test_the_filtered_list_exports_to_csv_in_a_fixed_number_of_queries(admin_client, django_assert_max_num_queries):
+    # given three orders, one cancelled
+    sku = sku_in_stock(price="99.00", units=10)
+    customer = UserFactory(email="csv@example.com")
+    address = AddressFactory(user=customer)
+    orders = [services.order_place(user=customer, lines=[(sku.pk, 1)], address_id=address.pk) for _ in range(3)]
+    services.order_cancel(order=orders[0])
+    listing = admin_client.get("/admin/orders/order/?status__exact=pending_payment")
+
+    # when the list filtered to unpaid orders is exported
+    with django_assert_max_num_queries(8):
+        response = admin_client.get("/admin/orders/order/export.csv?status__exact=pending_payment")
+        body = b"".join(response.streaming_content).decode("utf-8")
+
+    # then the export holds exactly the filtered rows, newest first
+    assert "/admin/orders/order/export.csv?status__exact=pending_payment" in listing.content.decode()
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = body.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("number,placed at,status,customer")
+    assert [line.split(",")[0] for line in lines[1:]] == [orders[2].number, orders[1].number]
+    assert all(",pending payment,csv@example.com," in line for line in lines[1:])
+    assert all(",99.00,0.00,10.00,0.00,109.00," in line for line in lines[1:])
+
+
+def test_exporting_needs_the_view_permission_and_valid_filters(admin_client):
+    from django.test import Client
+
+    staff_client = Client()
+    staff_client.force_login(UserFactory(is_staff=True))
+
+    refused = staff_client.get("/admin/orders/order/export.csv")
+    bad = admin_client.get("/admin/orders/order/export.csv?no_such_field=1")
+
+    assert refused.status_code == 403
+    assert bad.status_code == 400

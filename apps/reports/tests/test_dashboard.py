@@ -64,7 +64,7 @@ def sales(catalog, buyers):
 
 
 def csv_rows(response) -> list[list[str]]:
-    text = response.content.decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:])))
 
