@@ -412,6 +412,7 @@ def test_payment_keys_command_completes_a_half_written_folder(tmp_path):
     assert crypto.rsa_public_pem(kept) == (tmp_path / "alipay_app_public.pem").read_bytes()
 
 
+@pytest.mark.django_db
 def test_seed_demo_makes_the_payment_keys(settings, tmp_path):
     from io import StringIO
 

@@ -17,6 +17,7 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from apps.core.observability import business_logger
 
@@ -40,7 +41,8 @@ class Command(BaseCommand):
             raise CommandError("--products must be 0 or more.")
         app_options = {name: value for name, value in options.items() if name not in ("stdout", "stderr")}
         notes: list[str] = []
-        with _quiet_logs(options["verbosity"]):
+        # Demo customers need no mail: the console backend would print thousands of them.
+        with _quiet_logs(options["verbosity"]), override_settings(EMAIL_BACKEND=LOCAL_MAIL):
             for app_config in apps.get_app_configs():
                 module_name = f"{app_config.name}.demo"
                 if not app_config.name.startswith("apps.") or find_spec(module_name) is None:
@@ -55,6 +57,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for line in notes:
             self.stdout.write(line)
+
+
+LOCAL_MAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @contextmanager
