@@ -5,6 +5,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Address, PointsEntry, User
+from apps.core.admin_inlines import ReadOnlyTabularInline
 
 
 class ShopUserCreationForm(UserCreationForm):
@@ -21,19 +22,13 @@ class AddressInline(admin.TabularInline):
     readonly_fields = ("is_default",)
 
 
-class PointsEntryInline(admin.TabularInline):
+class PointsEntryInline(ReadOnlyTabularInline):
     """The ledger is append-only: points change through services, never by hand here."""
 
     model = PointsEntry
-    extra = 0
     fields = ("created_at", "delta", "reason", "reference")
     readonly_fields = fields
     ordering = ("-created_at",)
-    can_delete = False
-    max_num = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -10,7 +10,6 @@ from collections import OrderedDict
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -23,6 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rangefilter.filters import DateRangeFilterBuilder, NumericRangeFilter
 
+from apps.core.admin_inlines import ReadOnlyTabularInline
 from apps.core.csv_export import csv_response
 from apps.core.domain.exceptions import DomainError
 from apps.core.domain.money import format_money, to_money
@@ -76,7 +76,7 @@ class AmountRangeFilter(NumericRangeFilter):
         )
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyTabularInline):
     """The lines as sold: snapshots, never added, changed or removed here."""
 
     model = OrderLine
@@ -90,26 +90,6 @@ class OrderLineInline(admin.TabularInline):
         "line_total_display",
     )
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        # The lines are part of the order: whoever may see the order sees its lines.
-        opts = self.parent_model._meta
-        return any(
-            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
-            for action in ("view", "change")
-        )
 
     @admin.display(description=_("unit price"))
     def unit_price_display(self, line):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rangefilter.filters import DateRangeFilterBuilder
 
+from apps.core.admin_inlines import ReadOnlyTabularInline
 from apps.core.domain.exceptions import DomainError
 from apps.core.domain.money import format_money
 from apps.payments.domain.exceptions import RefundNotAllowed
@@ -60,28 +61,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class PaymentNotificationInline(admin.TabularInline):
+class PaymentNotificationInline(ReadOnlyTabularInline):
     model = PaymentNotification
     fields = ("received_at", "outcome_badge", "reason", "headers", "body")
     readonly_fields = fields
     ordering = ("-received_at", "-id")
-    extra = 0
-    max_num = 0
-    can_delete = False
     verbose_name_plural = _("notifications received")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        # The notifications are part of the payment: whoever may see it sees them.
-        return request.user.has_perm("payments.view_payment") or request.user.has_perm("payments.change_payment")
 
     @admin.display(description=_("outcome"))
     def outcome_badge(self, notification):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_inlines import ReadOnlyTabularInline
 from apps.promotions import services
 from apps.promotions.models import (
     Coupon,
@@ -83,19 +84,13 @@ class FreeShippingPromotionAdmin(RulesChangedMixin, admin.ModelAdmin):
     fields = ("name", "threshold", "starts_at", "ends_at", "is_active")
 
 
-class CouponRedemptionInline(admin.TabularInline):
+class CouponRedemptionInline(ReadOnlyTabularInline):
     """Uses are recorded by orders through the coupon services, never by hand."""
 
     model = CouponRedemption
-    extra = 0
     fields = ("order_reference", "user", "created_at", "released_at")
     readonly_fields = fields
-    can_delete = False
-    max_num = 0
     ordering = ("-created_at",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")

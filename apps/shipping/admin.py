@@ -11,7 +11,6 @@ ticked, which is the link for shipping a single order.
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from rangefilter.filters import DateRangeFilterBuilder
 
+from apps.core.admin_inlines import ReadOnlyTabularInline
 from apps.core.domain.exceptions import DomainError
 from apps.core.observability import business_log
 from apps.orders import public as orders_public
@@ -38,30 +38,13 @@ STATUS_COLOURS = {
 ROWS_PREFIX = "rows"
 
 
-class TrackingEventInline(admin.TabularInline):
+class TrackingEventInline(ReadOnlyTabularInline):
     """The carrier's scans as they arrived: never added, changed or removed here."""
 
     model = TrackingEvent
     fields = ("time", "status", "location", "description", "event_id", "received_at")
     readonly_fields = fields
     ordering = ("time", "id")
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        # The scans are part of the shipment: whoever may see the shipment sees them.
-        opts = self.parent_model._meta
-        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('view', opts)}")
 
 
 @admin.register(Shipment)
