@@ -300,6 +300,8 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="30/min"),
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="10/hour"),
+        "order_create": env.str("THROTTLE_ORDER_CREATE", default="30/min"),
+        "coupon_validate": env.str("THROTTLE_COUPON_VALIDATE", default="60/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }

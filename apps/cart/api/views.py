@@ -172,6 +172,8 @@ class CartMergeApi(CartApiView):
 
 
 class CouponValidateApi(CartApiView):
+    throttle_scope = "coupon_validate"  # a code is a secret worth guessing
+
     @extend_schema(
         operation_id="coupon_validate",
         summary="What a coupon code would do to the caller's cart",

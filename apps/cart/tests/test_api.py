@@ -238,3 +238,17 @@ def test_cart_endpoint_query_count_does_not_grow(auth_client, make_sku, django_a
         response = auth_client.get(CART)
 
     assert len(response.json()["lines"]) == lines
+
+
+def test_guessing_coupon_codes_is_throttled(auth_client, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "coupon_validate", "3/min")
+    cache.clear()
+
+    answers = [auth_client.post(VALIDATE, {"code": f"GUESS{n}"}, format="json") for n in range(4)]
+
+    assert [a.status_code for a in answers[:3]] == [404, 404, 404]  # coupon_not_found
+    assert answers[3].status_code == 429
+    assert answers[3].json()["code"] == "throttled"

@@ -37,6 +37,11 @@ class OrderListCreateApi(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = OrderOutput
 
+    def get_throttles(self):
+        # Placing orders has its own rate (THROTTLE_ORDER_CREATE); reading the list does not.
+        self.throttle_scope = "order_create" if self.request.method == "POST" else None
+        return super().get_throttles()
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()

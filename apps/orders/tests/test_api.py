@@ -208,3 +208,22 @@ def test_checking_out_an_empty_cart_is_409(auth_client, address):
     assert response.status_code == 409
     assert response.json()["code"] == "cart_not_ready"
     assert Order.objects.count() == 0
+
+
+def test_placing_orders_is_throttled_per_user_but_reading_them_is_not(auth_client, address, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "order_create", "2/min")
+    cache.clear()
+    sku = sku_in_stock(units=10)
+    body = {"address": address.pk, "lines": [{"sku": sku.pk, "quantity": 1}]}
+
+    placed = [auth_client.post("/api/v1/orders/", body, format="json") for _ in range(3)]
+    listed = [auth_client.get("/api/v1/orders/") for _ in range(3)]
+
+    assert [r.status_code for r in placed] == [201, 201, 429]
+    assert placed[2].json()["code"] == "throttled"
+    assert int(placed[2]["Retry-After"]) > 0
+    assert [r.status_code for r in listed] == [200, 200, 200]
+    assert Order.objects.count() == 2
