@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import MoneyField, TimeStampedModel
 from apps.orders.domain.exceptions import PaymentAmountMismatch
-from apps.orders.domain.status import OrderStatus, ensure_transition
+from apps.orders.domain.status import IllegalTransition, OrderStatus, can_transition, ensure_transition
 
 
 def new_order_number(now=None) -> str:
@@ -102,8 +102,18 @@ class Order(TimeStampedModel):
         self.status = self.Status.SHIPPED
         self.shipped_at = at or timezone.now()
 
+    @property
+    def can_complete(self) -> bool:
+        """Shipped and not completed yet; a partly refunded order too, once it shipped."""
+        if not can_transition(self.status, OrderStatus.COMPLETED):
+            return False
+        if self.status == OrderStatus.PARTIALLY_REFUNDED:
+            return self.shipped_at is not None and self.completed_at is None
+        return True
+
     def complete(self, *, at=None) -> None:
-        ensure_transition(self.status, OrderStatus.COMPLETED)
+        if not self.can_complete:
+            raise IllegalTransition(self.status, OrderStatus.COMPLETED)
         self.status = self.Status.COMPLETED
         self.completed_at = at or timezone.now()
 

@@ -393,10 +393,7 @@ def orders_complete_delivered(*, now: datetime | None = None) -> int:
 
 def _complete_locked(order: Order, *, at: datetime | None = None) -> None:
     """shipped -> completed and OrderCompleted, on an order locked by the caller."""
-    if order.status == OrderStatus.PARTIALLY_REFUNDED and (order.shipped_at is None or order.completed_at):
-        # A partly refunded order may complete, but only once it has shipped, and only once.
-        raise IllegalTransition(order.status, OrderStatus.COMPLETED)
-    order.complete(at=at)
+    order.complete(at=at)  # IllegalTransition unless order.can_complete
     order.save(update_fields=["status", "completed_at", "updated_at"])
     product_ids = sorted(set(order.lines.values_list("product_id", flat=True)))
     publish(

@@ -206,10 +206,7 @@ def order_detail(request, number: str):
         "order": order,
         "shipping_label": shipping_label,
         "can_cancel": can_transition(order.status, OrderStatus.CANCELLED),
-        # Shipped and not completed yet (a partly refunded order that shipped too).
-        "can_confirm_receipt": order.shipped_at is not None
-        and order.completed_at is None
-        and can_transition(order.status, OrderStatus.COMPLETED),
+        "can_confirm_receipt": order.can_complete,
     }
     return render(request, "orders/order_detail.html", context)
 
