@@ -7,7 +7,9 @@
 #
 # Settings come only from the environment (see .env.example and docs/operations.md).
 
-ARG PYTHON_IMAGE=python:3.11-slim
+# Debian bookworm: its postgresql-client is 15, the major version of docker-compose.yml's
+# PostgreSQL, so the beat's daily `manage.py backup` (pg_dump) matches the server.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- builder: a virtualenv with the pinned runtime dependencies --------------------------
 FROM ${PYTHON_IMAGE} AS builder
@@ -37,6 +39,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system shop \
  && useradd --system --gid shop --create-home --home-dir /home/shop --shell /usr/sbin/nologin shop
 
+# pg_dump / pg_restore for `manage.py backup` and `restore` (docs/operations.md, Backups).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 # The code stays owned by root: the app process can read it but not change it.
@@ -48,9 +55,13 @@ COPY . /app
 # step. It is not an ENV and does not reach the running container.
 # (BuildKit may warn that a build arg's name contains "SECRET": this one is not.)
 ARG BUILD_SECRET_KEY=collectstatic-only-not-a-secret
+# The directories the app writes: uploads (MEDIA_ROOT), the payment keys
+# (PAYMENT_KEYS_DIR) and the database backups (BACKUP_DIR). Owned by the app user here, so that a volume mounted on them starts
+# with that owner (docker-compose.yml shares both between every web node and worker).
 RUN SECRET_KEY="$BUILD_SECRET_KEY" python manage.py collectstatic --noinput \
- && mkdir -p /app/media \
- && chown shop:shop /app/media
+ && mkdir -p /app/media /app/var/payment-keys /app/var/backups \
+ && chown shop:shop /app/media /app/var/payment-keys /app/var/backups \
+ && chmod 0700 /app/var/payment-keys
 
 USER shop
 
@@ -63,8 +74,10 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = h if h and h != '*' else 'localhost'; r.build_opener(r.ProxyHandler({})).open(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
 
+# config/gunicorn.conf.py: Prometheus multiprocess counters summed over the workers
+# (docs/operations.md, Metrics).
 # No --access-logfile: RequestIdMiddleware writes one JSON line per request with its
 # request id; gunicorn's own access log would repeat it without the id.
 # FORWARDED_ALLOW_IPS: addresses of the load balancer / proxy that gunicorn trusts for
 # X-Forwarded-Proto (see docs/operations.md).
-CMD ["sh", "-c", "exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers \"${WEB_CONCURRENCY:-3}\" --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1,::1}\""]
+CMD ["sh", "-c", "exec gunicorn -c config/gunicorn.conf.py config.wsgi:application --bind 0.0.0.0:8000 --workers \"${WEB_CONCURRENCY:-3}\" --forwarded-allow-ips \"${FORWARDED_ALLOW_IPS:-127.0.0.1,::1}\""]

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,8 +61,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.metrics.MetricsMiddleware",  # first: counts and times everything, answers /metrics
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,7 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.DatabaseRoutingMiddleware",
+    "apps.core.middleware.ServiceUnavailableMiddleware",
     "apps.accounts.middleware.AccountLockedMiddleware",
+    "apps.accounts.middleware.SessionIdleTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -107,13 +113,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Read replicas, comma separated. Reads outside a transaction go to one of them, unless
-# the request already wrote (read-your-writes); see config/db_router.py.
+# the request already wrote, or the client wrote a moment ago (read-your-writes); see
+# config/db_router.py.
 for index, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     replica = env.db_url_config(url)
     replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     replica["CONN_HEALTH_CHECKS"] = True
     replica["TEST"] = {"MIRROR": "default"}
+    if replica["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable replica is skipped (config/db_router.py): fail its connect fast.
+        replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
     DATABASES[f"replica{index + 1}"] = replica
+# Seconds a client's reads stay on the primary after one of its requests wrote (a signed
+# cookie, honoured by every web node): read-your-writes across requests and nodes as long
+# as replica lag stays below it. Only used with replicas.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+# Seconds a process reads from the primary instead of a replica it could not reach.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
 DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -129,6 +145,8 @@ if REDIS_URL:
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": 2,
                 "SOCKET_TIMEOUT": 2,
+                # A cache that is down is a cache miss, not an error (see "# --- Resilience").
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
@@ -208,6 +226,85 @@ SHIPPING_SIMULATOR_ENABLED = env.bool("SHIPPING_SIMULATOR_ENABLED", default=True
 SHIPPING_SIMULATOR_STEP_SECONDS = env.int("SHIPPING_SIMULATOR_STEP_SECONDS", default=120)
 # --- end of shipping settings
 
+# --- Resilience (what the shop does when a service fails) ----------------------------------
+# See docs/operations.md, "When a service fails"; tests/test_faults.py proves each case.
+# Broker down: requests never wait for it (the outbox nudge is sent by a background
+# thread); after a failed nudge a process stops trying for this many seconds and leaves
+# delivery to beat's sweep.
+OUTBOX_NUDGE_BACKOFF_SECONDS = env.float("OUTBOX_NUDGE_BACKOFF_SECONDS", default=10.0)
+# Cache (Redis) down: cache reads miss and writes are dropped (IGNORE_EXCEPTIONS in the
+# cache's OPTIONS above), so pages come from the database, sessions from their table, and
+# throttles and sign-in lockout let requests through. Not logged per call (a page makes
+# dozens): /readyz reports it. The cart store talks to Redis directly and fails loudly
+# instead (503 cart_unavailable, apps/cart/store.py).
+# Database unreachable (restart, failover): 503 service_unavailable, not a 500
+# (apps.core.middleware.ServiceUnavailableMiddleware).
+# --- end of resilience settings
+
+# --- Security hardening (CSP, session idle timeout) ---------------------------------------
+from csp.constants import NONCE  # noqa: E402  (the per-response nonce placeholder)
+
+# Content-Security-Policy (django-csp, csp.middleware.CSPMiddleware): scripts and <style> blocks
+# only from our own origin or carrying the response's nonce (nonce="{{ request.csp_nonce }}").
+# The nonce is in the header only on pages that use it. style-src-attr allows the few style
+# attributes (the star ratings' --rating); forms post only to us, or to the origins in
+# CSP_FORM_ACTION (a real payment provider's cashier, where the Pay button redirects).
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+_csp_directives = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", NONCE],
+    "style-src": ["'self'", NONCE],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:", *env.list("CSP_IMG_SRC", default=[])],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'", "/".join(SITE_URL.split("/")[:3]), *env.list("CSP_FORM_ACTION", default=[])],
+    "report-uri": env.str("CSP_REPORT_URI", default="") or None,
+}
+if CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+
+# Idle sign-out (apps.accounts.middleware.SessionIdleTimeoutMiddleware): a signed-in session
+# unused this many seconds is signed out at its next request; 0 turns it off. Customers
+# keep a longer one than staff, whose sessions can refund and see every customer.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 60 * 60)
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
+# --- end of hardening settings
+
+# --- Metrics (Prometheus) -------------------------------------------------------------------
+# GET /metrics (docs/operations.md, Metrics). A scraper must connect directly (not through a
+# proxy), from one of METRICS_ALLOWED_NETWORKS, and send "Authorization: Bearer <METRICS_TOKEN>"
+# when a token is set. In production a token is required: without one /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# Where every process of one gunicorn (or one Celery worker) writes its counters; a scrape
+# adds them up. prometheus_client reads the variable itself; config/gunicorn.conf.py makes a
+# temporary one when it is unset and clears it at start. Empty: counters stay in the process.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Celery worker serves its task counters on this port at /metrics (0: off).
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
+# Collectors that read the database at scrape time (apps.core.metrics.ScrapeCollector).
+METRICS_COLLECTORS = [
+    "apps.core.metrics.OutboxCollector",
+    "apps.orders.metrics.OrdersCollector",
+    "apps.payments.metrics.PaymentsCollector",
+]
+# --- end of metrics settings
+
+# --- Backups (manage.py backup / restore) ---------------------------------------------------
+# Where `manage.py backup` and beat's daily core.backup_database write the database backups.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+# Backups of one database kept there; each new backup deletes the older ones beyond this.
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# Hour of the day (in TIME_ZONE, 0-23) at which beat runs the daily backup.
+BACKUP_HOUR = env.int("BACKUP_HOUR", default=3)
+# Folder of pg_dump and pg_restore, of the server's major version or newer. Empty: the PATH.
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
+# --- end of backups settings
+
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -268,6 +365,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-resend-refunds": {"task": "payments.resend_refunds", "schedule": 5 * 60},
     "orders-complete-delivered": {"task": "orders.complete_delivered", "schedule": 60 * 60},
     "shipping-simulate-carriers": {"task": "shipping.simulate_carriers", "schedule": 30},
+    "backup-database": {"task": "core.backup_database", "schedule": crontab(minute=0, hour=BACKUP_HOUR)},
 }
 # Outbox rows dispatched per relay round, and how long a Idempotency-Key is kept.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)

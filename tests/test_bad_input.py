@@ -150,3 +150,24 @@ def test_a_broken_reset_link_shows_a_message():
 
     assert response.status_code == 200
     assert "This link no longer works" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/orders/a%00b/",
+        "/orders/a%00b/cancel/",
+        "/orders/a%00b/confirm-receipt/",
+        "/orders/a%00b/refunds/",
+        "/payments/pay/a%00b/",
+        "/payments/return/a%00b/",
+        "/payments/sandbox/a%00b/?t=x",
+        "/payments/sandbox/a%00b/settle/",
+    ],
+)
+def test_a_nul_character_in_an_order_or_trade_number_on_a_page_is_404(client, user, url):
+    # PostgreSQL refuses NUL in text (a DataError, so a 500); the URL patterns stop it first.
+    client.force_login(user)
+
+    assert client.get(url).status_code == 404

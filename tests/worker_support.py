@@ -31,6 +31,7 @@ from celery import current_task
 from celery.signals import task_postrun, task_prerun, worker_ready
 
 from config.celery import app
+from tests.cluster_support import group_alive
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE_ENV = "SHOP_TEST_QUEUE"
@@ -185,7 +186,7 @@ class Worker:
         self.process.wait(timeout=10)
         # The children were SIGKILLed with the group; wait until none of them is left.
         deadline = time.monotonic() + 10
-        while _group_alive(self.process.pid) and time.monotonic() < deadline:
+        while group_alive(self.process.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
 
     def entries(self) -> list[dict]:
@@ -209,16 +210,6 @@ class Worker:
             if entry["event"] in ("start", "effect", "done") and entry["id"] in tasks:
                 tasks[entry["id"]].update(step=entry["event"], at=entry["at"], result=entry.get("result"))
         return tasks
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def queue_delete(name: str) -> None:

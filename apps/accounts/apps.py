@@ -8,5 +8,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
-        # Register event handlers (subscriptions are made at import).
-        from apps.accounts import handlers  # noqa: F401
+        # Register event handlers (subscriptions are made at import) and the idle timeout's sign-in stamp.
+        from apps.accounts import handlers, middleware  # noqa: F401

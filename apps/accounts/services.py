@@ -162,6 +162,8 @@ def login_failure_record(*, email: str) -> None:
     except ValueError:  # expired between add and incr
         cache.add(count_key, 1, timeout=window)
         failures = 1
+    if failures is None:  # the cache is down (its errors are ignored): this failure goes uncounted
+        return
     if failures >= settings.LOGIN_FAILURE_LIMIT:
         # Locked for a whole window from the failure that crossed the limit.
         cache.set(until_key, time.time() + window, timeout=window)

@@ -21,12 +21,16 @@ from apps.accounts.forms import (
     SetPasswordForm,
 )
 from apps.accounts.models import Address
+from apps.core.throttling import page_throttle_wait, throttle_message, throttled
 
 
 @require_http_methods(["GET", "POST"])
 def register(request):
     if request.user.is_authenticated:
         return redirect("accounts:profile")
+    if request.method == "POST" and (wait := page_throttle_wait(request, "register")) is not None:
+        messages.error(request, throttle_message(wait))
+        return throttled(render(request, "accounts/register.html", {"form": RegisterForm()}), wait)
     form = RegisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -46,10 +50,24 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form})
 
 
-class LoginView(auth_views.LoginView):
+class ThrottledPostMixin:
+    """POSTs count against the API endpoint's throttle scope; over it, the empty form and a 429."""
+
+    throttle_scope = ""
+
+    def post(self, request, *args, **kwargs):
+        wait = page_throttle_wait(request, self.throttle_scope)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        messages.error(request, throttle_message(wait))
+        return throttled(self.get(request, *args, **kwargs), wait)
+
+
+class LoginView(ThrottledPostMixin, auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    throttle_scope = "login"
 
 
 class LogoutView(auth_views.LogoutView):
@@ -83,7 +101,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(ThrottledPostMixin, auth_views.PasswordResetView):
+    throttle_scope = "password_reset"
     form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")

@@ -7,14 +7,19 @@ price, stock) is read from catalog and inventory at every read.
 """
 
 import dataclasses
+import functools
+import logging
 from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
 
+from apps.cart.domain.exceptions import CartUnavailable
 from apps.cart.domain.keys import GUEST_CART_DAYS, GUEST_PREFIX, is_guest_key
 from apps.cart.models import Cart, CartLine
+
+logger = logging.getLogger("shop.cart")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,12 +89,34 @@ class DatabaseCartStore:
         return cart
 
 
+def _redis_unavailable_is_cart_unavailable(method):
+    """Redis down, not answering in time, or full becomes CartUnavailable (a 503 with a
+    clear message), never a 500, and never an empty cart that would hide the customer's lines.
+    A write that fails in MULTI/EXEC changes nothing, so trying again later is safe."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        from redis.exceptions import ConnectionError, OutOfMemoryError, ReadOnlyError, TimeoutError
+
+        try:
+            return method(*args, **kwargs)
+        # Down, slow, loading its data (BusyLoadingError is a ConnectionError), full under
+        # noeviction, or a read-only replica after a failover: other errors are bugs.
+        except (ConnectionError, TimeoutError, OutOfMemoryError, ReadOnlyError) as exc:
+            logger.warning("cart store unavailable (%s: %s)", type(exc).__name__, exc)
+            raise CartUnavailable() from exc
+
+    return wrapper
+
+
 class RedisCartStore:
     """One hash per cart, `cart:<key>`: field `<sku id>` holds "quantity|added price".
 
     Guest carts expire GUEST_CART_DAYS after their last change; user carts never do.
     Each write is one MULTI/EXEC, so a reader never sees a cart half written; plain
-    hashes survive restarts with Redis persistence (AOF or RDB).
+    hashes survive restarts with Redis persistence (AOF or RDB). When Redis cannot be
+    reached every method raises CartUnavailable (the cache's errors are ignored, the
+    cart's are not: see config/settings.py, "# --- Resilience").
     """
 
     TTL_SECONDS = GUEST_CART_DAYS * 24 * 60 * 60
@@ -105,6 +132,7 @@ class RedisCartStore:
     def _name(key: str) -> str:
         return f"cart:{key}"
 
+    @_redis_unavailable_is_cart_unavailable
     def get(self, key: str) -> dict[int, CartItem]:
         raw = self.redis.hgetall(self._name(key))
         items = {}
@@ -113,6 +141,7 @@ class RedisCartStore:
             items[int(_text(field))] = CartItem(int(quantity), Decimal(price))
         return dict(sorted(items.items()))
 
+    @_redis_unavailable_is_cart_unavailable
     def set_quantity(self, key: str, sku_id: int, quantity: int, added_price: Decimal) -> None:
         name = self._name(key)
         current = self.redis.hget(name, sku_id)
@@ -122,6 +151,7 @@ class RedisCartStore:
         self._expire(pipe, key)
         pipe.execute()
 
+    @_redis_unavailable_is_cart_unavailable
     def set_items(self, key: str, items: dict[int, CartItem]) -> None:
         if not items:
             return
@@ -131,9 +161,11 @@ class RedisCartStore:
         self._expire(pipe, key)
         pipe.execute()
 
+    @_redis_unavailable_is_cart_unavailable
     def remove(self, key: str, sku_id: int) -> bool:
         return bool(self.redis.hdel(self._name(key), sku_id))
 
+    @_redis_unavailable_is_cart_unavailable
     def clear(self, key: str) -> None:
         self.redis.delete(self._name(key))
 

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Register the relay task in every process (web too), so the on-commit
         # nudge finds it by name; Celery's own autodiscovery runs only in workers.
-        from apps.core import audit, checks, tasks  # noqa: F401
+        from apps.core import audit, checks, metrics, tasks  # noqa: F401
 
 
 class ShopAdminConfig(admin_apps.AdminConfig):

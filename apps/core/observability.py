@@ -1,6 +1,8 @@
 """Request ids and the shop's loggers.
 
-Every log line carries the id of the request (or task) it belongs to. Loggers:
+Every log line carries the id of the request (or task) it belongs to. A task sent while
+handling a request carries the request's id in its headers (config/celery.py), so its
+lines in a worker share the id of the request that caused it. Loggers:
 `shop.request` (one line per request), `django.request` (errors with traceback),
 `shop.business` (what happened to orders, users, money: `business_log`).
 """
@@ -16,11 +18,12 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 business_logger = logging.getLogger("shop.business")
 
 
-def new_request_id(incoming: str | None = None) -> str:
-    """Keep a well-formed id from the load balancer, else make one."""
+def new_request_id(incoming: str | None = None, *, fallback: str | None = None) -> str:
+    """Keep a well-formed id from the load balancer (or a task's headers), else use
+    `fallback`, else make one."""
     if incoming and _VALID_REQUEST_ID.match(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return fallback or uuid.uuid4().hex
 
 
 class RequestIdFilter(logging.Filter):

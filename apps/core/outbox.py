@@ -6,6 +6,10 @@
 - `relay_pending()` sends one Celery task per subscriber of each pending message and
   stamps it published. The nudge, and a beat schedule every few seconds, run it; a
   lost nudge or a broker outage only delays delivery.
+- The nudge is sent by a background thread of the process, never by the request (or
+  task) that committed: a broker that is down or slow costs the request nothing. After
+  a failed nudge the thread drops nudges for OUTBOX_NUDGE_BACKOFF_SECONDS (the beat
+  sweep delivers what they were for) instead of trying the broker for every commit.
 - `@event_handler(topic, name=...)` subscribes a function by topic string (so the
   subscriber imports nothing from the publisher) and makes its effect happen once per
   message: the ProcessedMessage row and the effect commit together.
@@ -14,8 +18,11 @@ Tasks are looked up by name, never imported, so that this module stays below the
 tasks layer.
 """
 
+import atexit
 import logging
+import os
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -53,20 +60,117 @@ def publish(event: DomainEvent) -> OutboxMessage:
 
 
 def nudge_relay() -> None:
-    """Ask for a relay run now. Never raises and never waits long on the broker.
+    """Ask for a relay run now. Never raises and never waits on the broker.
 
     One run takes every committed message, so after the first nudge of a commit the
     others have nothing to add: a transaction that publishes thousands of events (a
-    bulk import) asks for one run, not thousands.
+    bulk import) asks for one run, not thousands. With eager tasks (no broker) the run
+    happens here and now; otherwise the process's nudger thread sends it.
     """
     if not getattr(_unrelayed, "count", 0):
         return
     _unrelayed.count = 0
+    app = current_app._get_current_object()
+    if app.conf.task_always_eager:
+        _send_nudge(app)
+        return
+    _nudger().want(app)
+
+
+def _send_nudge(app) -> bool:
     try:
-        current_app.tasks[RELAY_TASK].apply_async(retry=False)
-    except Exception:
-        # Broker down or slow: the row stays pending and the beat sweep delivers it.
-        logger.warning("outbox nudge failed; the sweep will deliver the message", exc_info=True)
+        app.tasks[RELAY_TASK].apply_async(retry=False)
+    except Exception as exc:
+        # Broker down or slow: the rows stay pending and the beat sweep delivers them.
+        logger.warning(
+            "outbox nudge failed (%s: %s); nudges pause for %s s, the sweep delivers meanwhile",
+            type(exc).__name__,
+            exc,
+            settings.OUTBOX_NUDGE_BACKOFF_SECONDS,
+        )
+        return False
+    return True
+
+
+class _Nudger:
+    """One daemon thread per process that sends the nudges the process's commits ask for.
+
+    Nudges asked for while one is being sent are merged into the next one. After a
+    failure, nudges are dropped for OUTBOX_NUDGE_BACKOFF_SECONDS: the broker is probably
+    down, the rows are safe in the outbox, and the beat sweep sends them once it is back.
+    """
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self._wanted: dict[int, Any] = {}  # id(app) -> app, in the order asked
+        self._condition = threading.Condition()
+        self.paused_until = 0.0
+        self.failures = 0
+        self.sent = 0
+        self.dropped = 0
+        self._sending = False
+        self._thread = threading.Thread(target=self._run, name="outbox-nudger", daemon=True)
+        self._thread.start()
+        # A short-lived process (a management command) sends its last nudge before it exits.
+        atexit.register(self.flush)
+
+    def want(self, app) -> None:
+        with self._condition:
+            self._wanted[id(app)] = app
+            self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._wanted:
+                    self._condition.wait()
+                apps = list(self._wanted.values())
+                self._wanted.clear()
+                self._sending = True
+            try:
+                self._send(apps)
+            finally:
+                self._sending = False
+
+    def _send(self, apps) -> None:
+        for app in apps:
+            if time.monotonic() < self.paused_until:
+                self.dropped += 1
+                continue
+            if _send_nudge(app):
+                self.sent += 1
+            else:
+                self.failures += 1
+                self.paused_until = time.monotonic() + settings.OUTBOX_NUDGE_BACKOFF_SECONDS
+
+    def idle(self) -> bool:
+        """Nothing waiting to be sent, nothing being sent."""
+        with self._condition:
+            return not self._wanted and not self._sending
+
+    def flush(self, timeout: float = 3.0) -> None:
+        """Waits (at most `timeout` seconds) until the nudges asked for are sent."""
+        if self.pid != os.getpid():
+            return  # inherited by a forked child: the thread is the parent's, not here
+        deadline = time.monotonic() + timeout
+        while not self.idle() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+_nudger_instance: _Nudger | None = None
+_nudger_lock = threading.Lock()
+
+
+def _nudger() -> _Nudger:
+    """The process's nudger; a forked child (gunicorn, Celery prefork) starts its own."""
+    global _nudger_instance
+    nudger = _nudger_instance
+    if nudger is not None and nudger.pid == os.getpid():
+        return nudger
+    with _nudger_lock:
+        if _nudger_instance is None or _nudger_instance.pid != os.getpid():
+            _nudger_instance = _Nudger()
+        return _nudger_instance
 
 
 def relay_pending(*, batch_size: int | None = None) -> int:

@@ -1,4 +1,5 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
@@ -8,6 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
+
+from apps.core.middleware import service_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # A database that cannot be reached from a middleware (the session, the signed-in
+    # user) lands here rather than in ServiceUnavailableMiddleware: still a 503.
+    unavailable = service_unavailable_response(request, sys.exc_info()[1])
+    if unavailable is not None:
+        return unavailable
     if _wants_json(request):
         return JsonResponse({"code": "server_error", "detail": "Server error.", "fields": {}}, status=500)
     return render(request, "500.html", status=500)

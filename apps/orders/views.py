@@ -22,6 +22,7 @@ from apps.core.idempotency import (
     idempotency_release,
     request_fingerprint,
 )
+from apps.core.throttling import page_throttle_wait, throttle_message, throttled
 from apps.orders import selectors, services
 from apps.orders.domain.exceptions import CouponInvalid
 from apps.orders.domain.status import OrderStatus, can_transition
@@ -77,6 +78,13 @@ def checkout(request):
     new_address_posted = posted is not None and posted.get("address") == NEW_ADDRESS
     address_form = accounts_public.AddressForm(posted if new_address_posted else None, prefix="new", user=request.user)
 
+    # Placing orders shares the API's order_create rate (THROTTLE_ORDER_CREATE), per user.
+    wait = None
+    if posted is not None and posted.get("action") == "place":
+        wait = page_throttle_wait(request, "order_create")
+        if wait is not None:
+            messages.error(request, throttle_message(wait))
+
     if posted is not None:
         coupon = (posted.get("coupon") or "").strip()[:40]
         shipping_method = posted.get("shipping_method")
@@ -90,7 +98,7 @@ def checkout(request):
     if posted is not None and form.is_valid() and (not form.wants_new_address or address_form.is_valid()):
         request.session[cart_public.SESSION_COUPON] = form.cleaned_data["coupon"]
         request.session[cart_public.SESSION_SHIPPING] = form.cleaned_data["shipping_method"]
-        if posted.get("action") == "place":
+        if posted.get("action") == "place" and wait is None:
             response = _place(request, form, address_form)
             if response is not None:
                 return response
@@ -104,7 +112,8 @@ def checkout(request):
         "has_addresses": bool(addresses),
         "payment_minutes": int(services.payment_timeout().total_seconds() // 60),
     }
-    return render(request, "orders/checkout.html", context)
+    response = render(request, "orders/checkout.html", context)
+    return response if wait is None else throttled(response, wait)
 
 
 def _place(request, form, address_form):
@@ -133,6 +142,8 @@ def _place(request, form, address_form):
                 shipping_method=form.cleaned_data["shipping_method"],
                 coupon_code=form.cleaned_data["coupon"] or None,
             )
+            # With the order, or not at all: a reload after a crash shows this order.
+            idempotency_complete(scope=scope, key=key, status=201, body={"number": order.number})
     except DomainError as exc:
         idempotency_release(scope=scope, key=key)
         if isinstance(exc, cart_public.CartNotReady):
@@ -146,7 +157,6 @@ def _place(request, form, address_form):
     except BaseException:
         idempotency_release(scope=scope, key=key)
         raise
-    idempotency_complete(scope=scope, key=key, status=201, body={"number": order.number})
     request.session.pop(cart_public.SESSION_COUPON, None)
     messages.success(request, _("Thank you: your order %(number)s is placed.") % {"number": order.number})
     return redirect("orders:detail", number=order.number)

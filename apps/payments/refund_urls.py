@@ -7,5 +7,5 @@ from apps.payments import views_refunds
 app_name = "refunds"
 
 urlpatterns = [
-    path("orders/<str:number>/refunds/", views_refunds.order_refunds, name="order_refunds"),
+    path("orders/<slug:number>/refunds/", views_refunds.order_refunds, name="order_refunds"),
 ]

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from apps.payments.models import Payment
 
@@ -57,3 +57,9 @@ def payment_holding_provider_trade_no(*, provider: str, provider_trade_no: str, 
     if not provider_trade_no:
         return None
     return Payment.objects.filter(provider=provider, provider_trade_no=provider_trade_no).exclude(pk=exclude_id).first()
+
+
+def payment_count_by_provider_and_status() -> dict[tuple[str, str], int]:
+    """How many payments each provider has in each status (pairs with none are left out): /metrics."""
+    rows = Payment.objects.order_by().values_list("provider", "status").annotate(count=Count("id"))
+    return {(provider, status): count for provider, status, count in rows}

@@ -27,6 +27,9 @@ from apps.accounts.api.serializers import (
 )
 from apps.accounts.models import Address, PointsEntry, User
 
+ERROR = {"$ref": "#/components/schemas/Error"}
+TOKEN_NOT_VALID = OpenApiResponse(ERROR, description="`token_not_valid`: an invalid, expired or revoked refresh token.")
+
 
 def _tokens_for(user: User) -> dict:
     refresh = RefreshToken.for_user(user)
@@ -61,7 +64,10 @@ class RegisterApi(APIView):
     post=extend_schema(
         operation_id="auth_token_obtain",
         summary="Sign in: e-mail and password for an access and a refresh token",
-        responses={200: TokenPairOutput},
+        responses={
+            200: TokenPairOutput,
+            401: OpenApiResponse(ERROR, description="`no_active_account`: wrong e-mail or password."),
+        },
         tags=["auth"],
     )
 )
@@ -75,7 +81,7 @@ class TokenObtainApi(TokenObtainPairView):
     post=extend_schema(
         operation_id="auth_token_refresh",
         summary="Trade a refresh token for a new pair; the old refresh token stops working",
-        responses={200: TokenPairOutput},
+        responses={200: TokenPairOutput, 401: TOKEN_NOT_VALID},
         tags=["auth"],
     )
 )
@@ -98,7 +104,7 @@ class LogoutApi(APIView):
         operation_id="auth_logout",
         summary="Sign out: revoke a refresh token",
         request=LogoutInput,
-        responses={204: OpenApiResponse(description="Revoked.")},
+        responses={204: OpenApiResponse(description="Revoked."), 401: TOKEN_NOT_VALID},
         tags=["auth"],
     )
     def post(self, request):

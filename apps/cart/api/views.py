@@ -18,6 +18,8 @@ from apps.cart.domain.exceptions import InvalidCartToken
 from apps.cart.domain.keys import user_cart_key
 
 TOKEN_HEADER = "X-Cart-Token"  # noqa: S105 (a header name)
+ERROR = {"$ref": "#/components/schemas/Error"}
+UNAVAILABLE = OpenApiResponse(ERROR, description="`sku_unavailable`, `quantity_unavailable` (not enough stock).")
 
 TOKEN_PARAMETER = OpenApiParameter(
     TOKEN_HEADER,
@@ -86,7 +88,12 @@ class CartGetApi(CartApiView):
             OpenApiParameter("coupon", OpenApiTypes.STR, description="Price the cart with this coupon code."),
             OpenApiParameter("shipping_method", OpenApiTypes.STR, description='A shipping method code ("standard").'),
         ],
-        responses={200: CartOutput},
+        responses={
+            200: CartOutput,
+            400: OpenApiResponse(
+                ERROR, description="`invalid` (an unknown parameter), `invalid_cart_token`, `unknown_shipping_method`."
+            ),
+        },
         tags=["cart"],
     )
     def get(self, request):
@@ -105,7 +112,7 @@ class CartItemAddApi(CartApiView):
         summary="Add units of a SKU to the cart (added to what the cart already holds)",
         parameters=[TOKEN_PARAMETER, TOKEN_RESPONSE_HEADER],
         request=ItemAddInput,
-        responses={201: CartOutput},
+        responses={201: CartOutput, 409: UNAVAILABLE},
         tags=["cart"],
     )
     def post(self, request):
@@ -122,7 +129,11 @@ class CartItemApi(CartApiView):
         summary="Set the quantity of a cart line",
         parameters=[TOKEN_PARAMETER, TOKEN_RESPONSE_HEADER],
         request=ItemUpdateInput,
-        responses={200: CartOutput},
+        responses={
+            200: CartOutput,
+            404: OpenApiResponse(ERROR, description="`cart_item_not_found`."),
+            409: UNAVAILABLE,
+        },
         tags=["cart"],
     )
     def patch(self, request, sku_id: int):
@@ -178,10 +189,19 @@ class CouponValidateApi(CartApiView):
         operation_id="coupon_validate",
         summary="What a coupon code would do to the caller's cart",
         description="The caller's cart priced with and without the code. A code that cannot be used "
-        "is a 400 whose `code` says why (coupon_not_found, coupon_expired, coupon_min_spend_not_met, ...).",
+        "is a 4xx whose `code` says why (coupon_not_found, coupon_expired, coupon_min_spend_not_met, ...).",
         parameters=[TOKEN_PARAMETER],
         request=CouponValidateInput,
-        responses={200: CouponValidateOutput},
+        responses={
+            200: CouponValidateOutput,
+            400: OpenApiResponse(
+                ERROR,
+                description="`invalid`, `invalid_cart_token`, `coupon_expired`, `coupon_not_started`, "
+                "`coupon_min_spend_not_met`, `coupon_not_applicable`.",
+            ),
+            404: OpenApiResponse(ERROR, description="`coupon_not_found`."),
+            409: OpenApiResponse(ERROR, description="`coupon_limit_reached`."),
+        },
         tags=["cart"],
     )
     def post(self, request):

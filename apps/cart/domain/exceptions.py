@@ -1,4 +1,4 @@
-from apps.core.domain.exceptions import DomainError, gettext_noop
+from apps.core.domain.exceptions import DomainError, ServiceUnavailable, gettext_noop
 
 
 class SkuNotAvailable(DomainError):
@@ -39,3 +39,11 @@ class CartNotReady(DomainError):
     default_detail = gettext_noop(
         "Some items in your cart are unavailable, short of stock or changed price. Please review your cart."
     )
+
+
+class CartUnavailable(ServiceUnavailable):
+    """The cart store (Redis) cannot be reached: the cart fails loudly rather than
+    showing an empty cart or dropping a line the customer added."""
+
+    code = "cart_unavailable"
+    default_detail = gettext_noop("The cart is unavailable right now, please try again shortly.")

@@ -49,6 +49,8 @@ from apps.catalog.models import SKU, AttributeValue, Brand, Product, ProductImag
 from apps.core.api.idempotency import idempotent
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+# Reads of PublicReadStaffWrite views need no credentials (drf-spectacular only sees AllowAny).
+PUBLIC_READ = [{"jwtAuth": []}, {"cookieAuth": []}, {}]
 # Product slugs may be Unicode (allow_unicode); \w also keeps control characters out of lookups.
 SLUG_PATTERN = r"[-\w]+"
 SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The product's slug.")
@@ -137,7 +139,11 @@ class ProductViewSet(viewsets.GenericViewSet):
         description="`category` includes the whole subtree; `value` takes `attribute:value` slugs "
         "(e.g. `colour:red`); `ordering` is one of newest, price, -price, rating, bestselling. "
         "Unknown category or brand slugs and malformed values are a 400.",
-        responses=ProductListItemOutput(many=True),
+        responses={
+            200: ProductListItemOutput(many=True),
+            400: OpenApiResponse(ERROR, description="`invalid`: see `fields` for the parameters refused."),
+        },
+        auth=PUBLIC_READ,
     )
     def list(self, request):
         _refuse_nul_characters(request)
@@ -160,6 +166,7 @@ class ProductViewSet(viewsets.GenericViewSet):
         operation_id="products_retrieve",
         summary="A published product with its images, attributes and SKUs (and what can be bought now)",
         responses=ProductDetailOutput,
+        auth=PUBLIC_READ,
     )
     def retrieve(self, request, slug):
         try:

@@ -9,11 +9,13 @@ the header:
 - a retry while the first is still running is refused with 409
   (`idempotency_key_in_progress`).
 Keys are scoped to the user and kept IDEMPOTENCY_KEY_TTL seconds (24 h by default).
-A request that fails (exception or 5xx) releases its key, so it can be retried.
+A request that fails (exception or 5xx) releases its key, so it can be retried. The
+view's writes and the completed key commit in one transaction.
 """
 
 import functools
 
+from django.db import transaction
 from rest_framework.response import Response
 
 from apps.core.domain.exceptions import DomainError, gettext_noop
@@ -55,14 +57,18 @@ def idempotent(view_method):
             return Response(done.response_body, status=done.response_status, headers={"Idempotent-Replayed": "true"})
 
         try:
-            response = view_method(view, request, *args, **kwargs)
+            # The view's writes and the stored answer commit together: a crash or a lost
+            # database between the two can neither leave an order without its key (a retry
+            # would place a second one) nor a key answering for an order that rolled back.
+            with transaction.atomic():
+                response = view_method(view, request, *args, **kwargs)
+                if response.status_code < 500:
+                    idempotency_complete(scope=scope, key=key, status=response.status_code, body=response.data)
         except BaseException:
             idempotency_release(scope=scope, key=key)
             raise
         if response.status_code >= 500:
             idempotency_release(scope=scope, key=key)
-            return response
-        idempotency_complete(scope=scope, key=key, status=response.status_code, body=response.data)
         return response
 
     return wrapper

@@ -20,9 +20,15 @@ _DESCRIPTIONS = {
     "401": "Missing, invalid or expired credentials.",
     "403": "Authenticated, but not allowed.",
     "404": "Not found (or not yours).",
+    "404-page": "Not found: a `page` past the end (or not a page number).",
     "429": "Too many requests; see the Retry-After header.",
 }
 _UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def _is_paginated(operation) -> bool:
+    """A paginated list answers 404 for a page past the end (PageNumberPagination)."""
+    return any(p.get("in") == "query" and p.get("name") == "page" for p in operation.get("parameters", []))
 
 
 def add_error_responses(result, generator, request, public):
@@ -38,8 +44,11 @@ def add_error_responses(result, generator, request, public):
                 codes += ["401", "403"]
             if "{" in path:
                 codes.append("404")
-            for code in codes:
+            elif _is_paginated(operation):
+                codes.append("404-page")
+            for key in codes:
+                code = key.split("-")[0]
                 operation["responses"].setdefault(
-                    code, {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}}
+                    code, {"description": _DESCRIPTIONS[key], "content": {"application/json": {"schema": ref}}}
                 )
     return result

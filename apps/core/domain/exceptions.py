@@ -25,3 +25,15 @@ class DomainError(Exception):
     def __init__(self, detail: str | None = None):
         self.detail = detail or self.default_detail
         super().__init__(self.detail)
+
+
+class ServiceUnavailable(DomainError):
+    """A service the request needs (database, cart store) is down: try again shortly.
+
+    Pages answer 503 with `detail`, the API 503 `{"code": ...}`, both with Retry-After.
+    """
+
+    code = "service_unavailable"
+    http_status = 503
+    default_detail = gettext_noop("The shop is unavailable right now, please try again shortly.")
+    retry_after = 10

@@ -36,6 +36,10 @@ class StaffStockApi:
     get=extend_schema(
         operation_id="stock_list",
         summary="Stock per SKU, in SKU order (staff with inventory.view_stock)",
+        responses={
+            200: StockOutput(many=True),
+            400: OpenApiResponse(ERROR, description="`invalid`: a filter value is refused (see `fields`)."),
+        },
         tags=["stock"],
     )
 )

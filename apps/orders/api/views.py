@@ -13,7 +13,9 @@ from apps.orders.api.serializers import OrderOutput, OrderPlaceInput
 from apps.orders.models import Order
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-NUMBER = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH, description="The order number.")
+NUMBER = OpenApiParameter(
+    "number", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$", description="The order number."
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 
 from apps.accounts.tests.factories import AddressFactory
 from apps.inventory.public import stock_available
@@ -52,6 +53,27 @@ def test_the_same_idempotency_key_places_one_order(auth_client, address, sku):
     assert again["Idempotent-Replayed"] == "true"
     assert Order.objects.count() == 1
     assert stock_available(sku_ids=[sku.pk]) == {sku.pk: 8}
+
+
+def test_when_storing_the_answer_fails_the_order_rolls_back_and_a_retry_places_exactly_one(
+    auth_client, address, sku, monkeypatch
+):
+    from apps.core.api import idempotency
+
+    def database_lost(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(idempotency, "idempotency_complete", database_lost)
+    lost = auth_client.post(URL, _body(address, sku), format="json", HTTP_IDEMPOTENCY_KEY="checkout-1")
+    assert (lost.status_code, lost.json()["code"]) == (503, "service_unavailable")
+    assert Order.objects.count() == 0  # no order without its key
+    assert stock_available(sku_ids=[sku.pk]) == {sku.pk: 10}
+    monkeypatch.undo()
+
+    retry = auth_client.post(URL, _body(address, sku), format="json", HTTP_IDEMPOTENCY_KEY="checkout-1")
+
+    assert retry.status_code == 201
+    assert Order.objects.count() == 1
 
 
 def test_the_same_idempotency_key_with_another_body_is_422(auth_client, address, sku):

@@ -17,7 +17,9 @@ from apps.payments.models import Refund
 from apps.payments.services import refunds as refund_services
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-NUMBER = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH, description="The order number.")
+NUMBER = OpenApiParameter(
+    "number", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$", description="The order number."
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,

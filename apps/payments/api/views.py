@@ -4,10 +4,18 @@ import logging
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ParseError, Throttled, UnsupportedMediaType
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    ParseError,
+    Throttled,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -25,7 +33,11 @@ logger = logging.getLogger("shop.payments")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 OUT_TRADE_NO = OpenApiParameter(
-    "out_trade_no", OpenApiTypes.STR, OpenApiParameter.PATH, description="The merchant trade number."
+    "out_trade_no",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^[-a-zA-Z0-9_]+$",
+    description="The merchant trade number.",
 )
 ORDER_FILTER = OpenApiParameter(
     "order", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description="Only this order's payments."
@@ -39,6 +51,10 @@ MAX_NOTIFICATION_BYTES = 64 * 1024
         operation_id="payment_list",
         summary="Your payments, the newest first",
         parameters=[ORDER_FILTER],
+        responses={
+            200: PaymentOutput(many=True),
+            400: OpenApiResponse(ERROR, description="`invalid`: `order` holds a NUL character."),
+        },
         tags=["payments"],
     ),
 )
@@ -50,6 +66,8 @@ class PaymentListCreateApi(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
         order = (self.request.query_params.get("order") or "").strip()[:32]
+        if "\x00" in order:  # PostgreSQL refuses NUL in text: a 400, not a 500
+            raise ValidationError({"order": [_("Null characters are not allowed.")]})
         return selectors.payment_list_for_user(user=self.request.user, order_number=order or None)
 
     @extend_schema(

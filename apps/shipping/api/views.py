@@ -23,7 +23,13 @@ class OrderTrackingApi(APIView):
         operation_id="order_tracking",
         summary="Where one of your orders is: its shipment and the carrier's scans, the newest first",
         parameters=[
-            OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH, description="The order number.")
+            OpenApiParameter(
+                "number",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                pattern=r"^[-a-zA-Z0-9_]+$",
+                description="The order number.",
+            )
         ],
         responses={200: OrderTrackingOutput},
         tags=["shipping"],
