@@ -4,8 +4,8 @@
 #   2. gunicorn serving it, with the throttles raised (a 429 would hide what an endpoint does)
 #   3. the Postman collection (docs/postman) with newman: register, sign in, browse, cart,
 #      checkout, pay on the sandbox cashier, track, refund
-#   4. schemathesis over every operation of /api/schema/, anonymous and as the demo
-#      customer (JWT): no 5xx, and every answer as the schema documents it
+#   4. schemathesis over every operation of /api/schema/, anonymous, as the demo
+#      customer and as the demo admin (JWT): no 5xx, and every answer as the schema documents it
 # Everything it needs is set by the variables below (CI's defaults); a developer running it
 # next to other work picks another database, Redis db and port:
 #   CONTRACT_DB=shop_mine CONTRACT_REDIS_URL=redis://127.0.0.1:6379/6 CONTRACT_PORT=8601 .ci/contract.sh
@@ -137,6 +137,14 @@ access=$(curl -fs -X POST "$BASE/api/v1/auth/token/" -H 'Content-Type: applicati
   -d '{"email": "customer@example.com", "password": "shop-customer-2026"}' \
   | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["access"])')
 schemathesis customer -H "Authorization: Bearer $access" || failed+=(schemathesis-customer)
+
+# The staff operations (product writes, images, publishing, stock) answer a customer 403:
+# the demo admin reaches their 2xx and 4xx answers.
+step "schemathesis: signed in as the demo admin (JWT)"
+access=$(curl -fs -X POST "$BASE/api/v1/auth/token/" -H 'Content-Type: application/json' \
+  -d '{"email": "admin@example.com", "password": "shop-admin-2026"}' \
+  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["access"])')
+schemathesis staff -H "Authorization: Bearer $access" || failed+=(schemathesis-staff)
 
 step "done"
 if grep -q '" 500 \|Traceback' "$WORK/server.log"; then
