@@ -457,6 +457,17 @@ def measure(args, api: Api, buyers: list[Buyer], sku_ids: list[int], mode: str, 
     return row, checks
 
 
+def code_version() -> str:
+    """The commit measured, for the results' header: "abc1234", or "abc1234 with uncommitted changes"."""
+
+    def git(*arguments: str) -> str:
+        return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603, S607
+
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit or '?'}{' with uncommitted changes' if dirty else ''}"
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     os.chdir(ROOT)
@@ -504,21 +515,7 @@ def main(argv=None) -> int:
         server.wait(timeout=30)
     load_after = Path("/proc/loadavg").read_text().split()[:3]
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    commit = f"{commit or '?'}{' with uncommitted changes' if dirty else ''}"
+    commit = code_version()
     cache = "Redis" if settings.REDIS_URL else "local-memory"
     celery = "eager Celery (events handled in the request)" if settings.CELERY_TASK_ALWAYS_EAGER else "Celery broker"
     summary = "\n".join(

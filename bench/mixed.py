@@ -735,22 +735,10 @@ def main(argv=None) -> int:
         for host, c in sorted(result["hosts"].items())
     )
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    from bench.checkout import code_version
+
     header = (
-        f"{started_at:%Y-%m-%d %H:%M} · commit {commit or '?'}{' with uncommitted changes' if dirty else ''} · "
+        f"{started_at:%Y-%m-%d %H:%M} · commit {code_version()} · "
         f"PostgreSQL{' + streaming replica (' + lag + ' at the end)' if replica else ' (no replica)'} · "
         f"Redis cache and carts ({settings.CART_BACKEND}) · RabbitMQ, 1 Celery worker x {args.concurrency} · "
         f"{len(args.ports)} nodes x {args.workers} sync gunicorn workers · {args.users} locust users, "
