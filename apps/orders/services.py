@@ -135,26 +135,52 @@ def order_place(
                 for pricing_line in pricing_lines
             ]
         )
-        publish(
-            OrderPlaced(
-                order_id=order.pk,
-                number=order.number,
-                user_id=user.pk,
-                total=order.total,
-                coupon_code=breakdown.coupon_code,
-                lines=[
-                    {
-                        "sku_id": line.sku_id,
-                        "product_id": line.product_id,
-                        "quantity": line.quantity,
-                        "unit_price": line.unit_price,
-                    }
-                    for line in order_lines
-                ],
-            )
-        )
+        publish(order_placed_event(order, order_lines))
     business_log("order_placed", order_id=order.pk, number=order.number, user_id=user.pk, total=str(order.total))
     return order
+
+
+def order_placed_event(order: Order, lines) -> OrderPlaced:
+    """OrderPlaced for `order` and its `lines`, as order_place publishes it."""
+    return OrderPlaced(
+        order_id=order.pk,
+        number=order.number,
+        user_id=order.user_id,
+        total=order.total,
+        coupon_code=order.coupon_code or None,
+        lines=[
+            {
+                "sku_id": line.sku_id,
+                "product_id": line.product_id,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in lines
+        ],
+    )
+
+
+def order_paid_event(order: Order, lines) -> OrderPaid:
+    """OrderPaid for `order` and its `lines`, as order_mark_paid publishes it."""
+    return OrderPaid(
+        order_id=order.pk,
+        number=order.number,
+        user_id=order.user_id,
+        total=order.total,
+        discount_total=order.discount_total,
+        provider=order.payment_provider,
+        paid_at=order.paid_at,
+        lines=[
+            {
+                "sku_id": line.sku_id,
+                "product_id": line.product_id,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "line_total": line.line_total,
+            }
+            for line in lines
+        ],
+    )
 
 
 def order_cancel(*, order: Order, reason: str = CANCELLED_BY_CUSTOMER) -> Order:
@@ -191,28 +217,7 @@ def order_mark_paid(*, order_number: str, amount: Decimal, provider: str, paid_a
         order = Order.objects.select_for_update().get(number=order_number)
         order.mark_paid(amount=amount, provider=provider, at=paid_at)
         order.save(update_fields=["status", "paid_at", "payment_provider", "updated_at"])
-        lines = list(order.lines.all())
-        publish(
-            OrderPaid(
-                order_id=order.pk,
-                number=order.number,
-                user_id=order.user_id,
-                total=order.total,
-                discount_total=order.discount_total,
-                provider=order.payment_provider,
-                paid_at=order.paid_at,
-                lines=[
-                    {
-                        "sku_id": line.sku_id,
-                        "product_id": line.product_id,
-                        "quantity": line.quantity,
-                        "unit_price": line.unit_price,
-                        "line_total": line.line_total,
-                    }
-                    for line in lines
-                ],
-            )
-        )
+        publish(order_paid_event(order, order.lines.all()))
     business_log("order_paid", order_id=order.pk, number=order.number, provider=provider, total=str(order.total))
     return order
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.core import outbox
 from apps.core.models import OutboxMessage
-from apps.orders.domain.events import OrderPaid, OrderPlaced
+from apps.orders import services as order_services
 from apps.orders.models import Order
 from apps.payments.domain.events import RefundSucceeded
 from apps.payments.models import Payment, Refund
@@ -40,45 +40,12 @@ def deliver_outbox(*, topics: tuple[str, ...] = REPORTS_TOPICS) -> int:
 
 
 def placed_payload(order: Order) -> dict:
-    return OrderPlaced(
-        order_id=order.pk,
-        number=order.number,
-        user_id=order.user_id,
-        total=order.total,
-        coupon_code=order.coupon_code or None,
-        lines=[
-            {
-                "sku_id": line.sku_id,
-                "product_id": line.product_id,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.lines.all()
-        ],
-    ).payload()
+    return order_services.order_placed_event(order, order.lines.all()).payload()
 
 
 def paid_payload(order: Order) -> dict:
     """OrderPaid's payload as orders.services.order_mark_paid publishes it."""
-    return OrderPaid(
-        order_id=order.pk,
-        number=order.number,
-        user_id=order.user_id,
-        total=order.total,
-        discount_total=order.discount_total,
-        provider=order.payment_provider,
-        paid_at=order.paid_at,
-        lines=[
-            {
-                "sku_id": line.sku_id,
-                "product_id": line.product_id,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "line_total": line.line_total,
-            }
-            for line in order.lines.all()
-        ],
-    ).payload()
+    return order_services.order_paid_event(order, order.lines.all()).payload()
 
 
 def refund_payload(refund: Refund) -> dict:
